@@ -1,0 +1,243 @@
+"""KPI definitions (効果・KPI on Form ①) and their yearly actuals."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from kpis.calculations import KpiSpec, Result, evaluate
+from shizuoka_dx.validators import validate_fiscal_year
+
+
+class Direction(models.TextChoices):
+    INCREASE = "increase", "増やす"
+    DECREASE = "decrease", "減らす"
+    MAINTAIN = "maintain", "維持する"
+    MILESTONE = "milestone", "段階で測る（完了目標）"
+
+
+class Operator(models.TextChoices):
+    AT_LEAST = ">=", "以上"
+    AT_MOST = "<=", "以下"
+
+
+class Stage(models.TextChoices):
+    NOT_STARTED = "未着手", "未着手"
+    STARTED = "着手", "着手"
+    DONE = "完了", "完了"
+
+
+class KpiQuerySet(models.QuerySet):
+    def in_plan_order(self):
+        return self.order_by("item__pillar__number", "item__order", "order")
+
+
+class Kpi(models.Model):
+    code = models.CharField(
+        "KPIコード",
+        max_length=20,
+        unique=True,
+        help_text="{項目番号}-K{2桁}。最初に記載された項目とその中の順番（例: 1-3-K02）",
+    )
+    item = models.ForeignKey(
+        "priorities.PriorityItem",
+        verbose_name="最初に記載された重点項目",
+        on_delete=models.PROTECT,
+        related_name="own_kpis",
+    )
+    order = models.PositiveSmallIntegerField("項目内の順番")
+    name = models.CharField("指標名", max_length=300)
+    unit = models.CharField("単位", max_length=20, blank=True)
+    direction = models.CharField("目指す方向", max_length=10, choices=Direction.choices)
+    cumulative = models.BooleanField("累計・延べ", default=False)
+    baseline_value = models.DecimalField(
+        "現状値", max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    baseline_fiscal_year = models.PositiveSmallIntegerField(
+        "現状値の年度", null=True, blank=True, validators=[validate_fiscal_year]
+    )
+    baseline_text = models.CharField("現状値（印字どおり）", max_length=300, blank=True)
+    target_value = models.DecimalField(
+        "目標値", max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    target_fiscal_year = models.PositiveSmallIntegerField(
+        "目標年度", null=True, blank=True, validators=[validate_fiscal_year]
+    )
+    target_text = models.CharField("目標値（印字どおり）", max_length=300, blank=True)
+    target_operator = models.CharField(
+        "目標の条件", max_length=2, choices=Operator.choices, blank=True
+    )
+    initiatives = models.ManyToManyField(
+        "priorities.Initiative",
+        through="KpiPlacement",
+        related_name="kpis",
+        verbose_name="記載されている取組",
+    )
+
+    objects = KpiQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "KPI"
+        verbose_name_plural = "KPI"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[1-9]-[1-9][0-9]?-K[0-9]{2}$"),
+                name="kpi_code_format",
+                violation_error_message="KPIコードは「1-3-K02」の形で入力してください。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(direction="milestone") | Q(target_operator=""),
+                name="milestone_kpi_has_no_operator",
+                violation_error_message="完了目標のKPIには「以上・以下」を付けられません。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def clean(self):
+        errors = {}
+        if self.direction != Direction.MILESTONE and self.target_value is None:
+            errors["target_value"] = "数値で測るKPIには目標値（数値）が必要です。"
+        if (
+            self.direction == Direction.MAINTAIN
+            and self.target_value is not None
+            and self.baseline_value is not None
+            and self.target_value != self.baseline_value
+        ):
+            errors["direction"] = "「維持する」は目標値と現状値が同じときだけ選べます。"
+        if (
+            self.baseline_fiscal_year
+            and self.target_fiscal_year
+            and self.target_fiscal_year < self.baseline_fiscal_year
+        ):
+            errors["target_fiscal_year"] = "目標年度は現状値の年度以降にしてください。"
+        if self.item_id and self.code and not self.code.startswith(f"{self.item.code}-K"):
+            errors["code"] = (
+                f"KPIコードは最初に記載された項目の番号（{self.item.code}-K…）で始めてください。"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_milestone(self) -> bool:
+        return self.direction == Direction.MILESTONE
+
+    @property
+    def spec(self) -> KpiSpec:
+        return KpiSpec(
+            direction=self.direction,
+            target=self.target_value,
+            target_fiscal_year=self.target_fiscal_year,
+            baseline=self.baseline_value,
+            baseline_fiscal_year=self.baseline_fiscal_year,
+            operator=self.target_operator,
+            cumulative=self.cumulative,
+            baseline_text=self.baseline_text,
+        )
+
+    def evaluate(self, actual: "Actual | None", *, fiscal_year: int) -> Result:
+        """The engine's verdict on ``actual`` (None: nothing entered) for ``fiscal_year``."""
+        return evaluate(
+            self.spec,
+            fiscal_year=fiscal_year,
+            value=actual.value if actual else None,
+            stage=actual.stage if actual else "",
+            band=settings.ACHIEVEMENT_B_BAND,
+        )
+
+
+class KpiPlacement(models.Model):
+    """Where a KPI is printed: its own initiative, and any initiative that repeats it (再掲/共通)."""
+
+    initiative = models.ForeignKey(
+        "priorities.Initiative", on_delete=models.CASCADE, related_name="kpi_placements"
+    )
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="placements")
+    order = models.PositiveSmallIntegerField("取組の中での順番")
+    note = models.CharField("記載（再掲・共通など）", max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = "KPIの記載箇所"
+        verbose_name_plural = "KPIの記載箇所"
+        ordering = ["initiative", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "kpi"], name="unique_kpi_per_initiative")
+        ]
+
+    def __str__(self):
+        return f"{self.initiative} ← {self.kpi.code}"
+
+
+class Actual(models.Model):
+    """The measured value of one KPI for one fiscal year (年度末の値; 累計KPIは年度末までの累計)."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="actuals")
+    fiscal_year = models.PositiveSmallIntegerField("年度", validators=[validate_fiscal_year])
+    value = models.DecimalField("実績値", max_digits=18, decimal_places=4, null=True, blank=True)
+    stage = models.CharField("段階", max_length=5, choices=Stage.choices, blank=True)
+    note = models.TextField("備考・出典", blank=True)
+    is_demo = models.BooleanField(
+        "デモ用の架空の値", default=False, help_text="計画書にない、画面確認用の値です。"
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="入力した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    entered_at = models.DateTimeField("入力日時", auto_now_add=True)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+
+    class Meta:
+        verbose_name = "実績"
+        verbose_name_plural = "実績"
+        ordering = ["kpi", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "fiscal_year"],
+                name="unique_actual_per_kpi_and_fiscal_year",
+                violation_error_message="このKPIのこの年度の実績はすでに登録されています。",
+            ),
+            models.CheckConstraint(
+                condition=(Q(value__isnull=False) & Q(stage=""))
+                | (Q(value__isnull=True) & ~Q(stage="")),
+                name="actual_has_value_or_stage",
+                violation_error_message="実績は数値か段階（未着手・着手・完了）のどちらか一方を入力してください。",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kpi.code} {self.fiscal_year}: {self.display_value}"
+
+    @property
+    def display_value(self) -> str:
+        if self.stage:
+            return self.stage
+        return format_number(self.value)
+
+    def clean(self):
+        if not self.kpi_id:
+            return
+        kpi = self.kpi
+        if kpi.is_milestone and not self.stage:
+            raise ValidationError(
+                {"stage": "このKPIは段階（未着手・着手・完了）で入力してください。"}
+            )
+        if not kpi.is_milestone and self.stage:
+            raise ValidationError(
+                {"value": "このKPIは数値で測ります。段階（未着手・着手・完了）は入力できません。"}
+            )
+
+
+def format_number(value) -> str:
+    """Decimal → 「298,621」 / 「98.2」: thousands separators, no trailing zeros."""
+    if value is None:
+        return "－"
+    normalized = value.normalize()
+    if normalized == normalized.to_integral():
+        return f"{int(normalized):,}"
+    return f"{normalized:,f}"

@@ -1,0 +1,41 @@
+"""Reads that turn KPIs with their (prefetched) actuals into engine results and roll-ups.
+
+Callers prefetch ``actuals`` on the KPIs they pass; nothing here queries the database.
+"""
+
+from collections.abc import Iterable, Sequence
+
+from kpis.calculations import Result, Summary, combine, latest_fiscal_year, summarize
+from kpis.models import Actual, Kpi
+
+
+def actuals_by_year(kpi: Kpi) -> dict[int, Actual]:
+    return {actual.fiscal_year: actual for actual in kpi.actuals.all()}
+
+
+def evaluations(kpi: Kpi) -> list[tuple[Actual, Result]]:
+    """Every entered actual of ``kpi`` with its evaluation, oldest first."""
+    return [
+        (actual, kpi.evaluate(actual, fiscal_year=actual.fiscal_year))
+        for actual in sorted(kpi.actuals.all(), key=lambda a: a.fiscal_year)
+    ]
+
+
+def latest_year(kpis: Iterable[Kpi]) -> int | None:
+    return latest_fiscal_year(a.fiscal_year for kpi in kpis for a in kpi.actuals.all())
+
+
+def summarize_kpis(kpis: Sequence[Kpi], fiscal_year: int | None = None) -> Summary:
+    """An item's roll-up at ``fiscal_year`` (default: the latest FY any of its KPIs has)."""
+    year = fiscal_year if fiscal_year is not None else latest_year(kpis)
+    if year is None:
+        return summarize([None] * len(kpis), None)
+    results = []
+    for kpi in kpis:
+        actual = actuals_by_year(kpi).get(year)
+        results.append(kpi.evaluate(actual, fiscal_year=year) if actual else None)
+    return summarize(results, year)
+
+
+def combine_summaries(summaries: Sequence[Summary]) -> Summary:
+    return combine(summaries)

@@ -1,0 +1,380 @@
+"""Load the plan from fixtures/ into the database: idempotent, all or nothing.
+
+The fixture format is described in fixtures/README.md. Loading twice changes nothing: each row is
+looked up by its natural key (item code, KPI code, system name, position) and saved only when a
+value differs. Ordered child rows (bullets, initiatives, roadmap, tools, placements) that the
+fixtures no longer have are deleted; items, KPIs and systems are never deleted here (they may carry
+actuals), they are reported instead.
+"""
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from kpis.models import Kpi, KpiPlacement
+from priorities.models import (
+    Department,
+    FormTool,
+    Initiative,
+    NarrativeBullet,
+    Pillar,
+    Plan,
+    PriorityItem,
+    RoadmapEntry,
+)
+from systems.models import CostBreakdown, System, SystemPlacement
+
+DEFAULT_DEPARTMENT = "DX推進課"
+DEPARTMENT_SEPARATORS = ("、", "，", ",", "／")
+
+
+class PlanLoadError(Exception):
+    """A fixture is wrong; the message names the file and the place in it, in Japanese."""
+
+
+@dataclass
+class LoadReport:
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+    deleted: Counter = field(default_factory=Counter)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(sum(self.created.values()) + sum(self.updated.values()))
+
+    def summary(self) -> str:
+        def total(counter):
+            return sum(counter.values())
+
+        return (
+            f"追加 {total(self.created)} 件、更新 {total(self.updated)} 件、"
+            f"削除 {total(self.deleted)} 件、変更なし {total(self.unchanged)} 件"
+        )
+
+
+class _Loader:
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+        self.report = LoadReport()
+        self.departments: dict[str, Department] = {}
+        self.where = ""
+
+    # ---- low-level helpers -------------------------------------------------------------
+
+    def fail(self, message: str):
+        raise PlanLoadError(f"{self.where}: {message}" if self.where else message)
+
+    def read_json(self, path: Path):
+        try:
+            with path.open(encoding="utf-8") as handle:
+                return json.load(handle)
+        except FileNotFoundError:
+            raise PlanLoadError(f"{path}: ファイルがありません。") from None
+        except json.JSONDecodeError as exc:
+            raise PlanLoadError(
+                f"{path.name}: JSONとして読めません（{exc.lineno}行目 {exc.colno}文字目: {exc.msg}）。"
+            ) from None
+
+    def decimal(self, raw, label: str):
+        if raw is None:
+            return None
+        try:
+            value = Decimal(str(raw))
+        except InvalidOperation:
+            self.fail(f"{label}「{raw}」は数値ではありません。")
+        if not value.is_finite():
+            self.fail(f"{label}「{raw}」は数値ではありません。")
+        return value
+
+    def sync(self, model, lookup: dict, values: dict):
+        """Create or update one row, saving only when something differs."""
+        obj = model.objects.filter(**lookup).first()
+        if obj is None:
+            obj = model(**lookup, **values)
+            self.save(obj)
+            self.report.created[model._meta.label] += 1
+            return obj
+        changed = [name for name, value in values.items() if getattr(obj, name) != value]
+        if changed:
+            for name in changed:
+                setattr(obj, name, values[name])
+            self.save(obj)
+            self.report.updated[model._meta.label] += 1
+        else:
+            self.report.unchanged[model._meta.label] += 1
+        return obj
+
+    def save(self, obj):
+        try:
+            obj.full_clean()
+        except ValidationError as exc:
+            details = "; ".join(
+                f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items()
+            )
+            self.fail(f"{obj._meta.verbose_name}の値が正しくありません（{details}）。")
+        obj.save()
+
+    def prune(self, queryset):
+        """Delete the ordered child rows the fixtures no longer have."""
+        count = 0
+        for obj in queryset:
+            obj.delete()
+            count += 1
+        if count:
+            self.report.deleted[queryset.model._meta.label] += count
+
+    def department(self, name: str) -> Department:
+        name = name.strip()
+        if name not in self.departments:
+            self.departments[name] = self.sync(Department, {"name": name}, {})
+        return self.departments[name]
+
+    def departments_in(self, text: str | None) -> list[Department]:
+        if not text:
+            return []
+        names = [text]
+        for separator in DEPARTMENT_SEPARATORS:
+            names = [part for name in names for part in name.split(separator)]
+        return [self.department(name) for name in names if name.strip()]
+
+    # ---- the plan --------------------------------------------------------------------
+
+    def load(self):
+        data = self.read_json(self.directory / "plan" / "plan.json")
+        self.where = "plan.json"
+        plan = Plan.objects.order_by("pk").first()
+        values = {
+            "title": data["title"],
+            "established": data["established"],
+            "basic_policies": data.get("basic_policies", []),
+            "purpose": data.get("purpose", ""),
+            "supplement": data.get("supplement", ""),
+        }
+        plan = self.sync(Plan, {"pk": plan.pk} if plan else {}, values)
+        item_files = []
+        for pillar_data in data["pillars"]:
+            pillar = self.sync(
+                Pillar,
+                {"plan_id": plan.pk, "number": pillar_data["number"]},
+                {"title": pillar_data["title"]},
+            )
+            for order, code in enumerate(pillar_data["items"], start=1):
+                item_files.append((pillar, order, code))
+        seen_codes = set()
+        for pillar, order, code in item_files:
+            path = self.directory / "plan" / "items" / f"{code}.json"
+            self.where = path.name
+            item_data = self.read_json(path)
+            if item_data.get("code") != code:
+                self.fail(f"項目番号が「{item_data.get('code')}」ですが、{code} のはずです。")
+            if item_data.get("pillar") != pillar.number:
+                self.fail(f"柱の番号が {item_data.get('pillar')} ですが、{pillar.number} のはずです。")
+            self.load_item(pillar, order, item_data)
+            seen_codes.add(code)
+        self.where = ""
+        for item in PriorityItem.objects.exclude(code__in=seen_codes):
+            self.report.warnings.append(
+                f"重点項目 {item.code} はフィクスチャにありません（削除はしていません）。"
+            )
+
+    def load_item(self, pillar: Pillar, order: int, data: dict):
+        item = self.sync(
+            PriorityItem,
+            {"code": data["code"]},
+            {
+                "pillar_id": pillar.pk,
+                "order": order,
+                "title": data["title"],
+                "has_form2": bool(data.get("has_form2")),
+            },
+        )
+        for section in NarrativeBullet.Section.values:
+            texts = data.get(section, [])
+            for position, text in enumerate(texts, start=1):
+                self.sync(
+                    NarrativeBullet,
+                    {"item_id": item.pk, "section": section, "order": position},
+                    {"text": text},
+                )
+            self.prune(item.bullets.filter(section=section, order__gt=len(texts)))
+
+        systems = [
+            self.load_system(item, position, system_data)
+            for position, system_data in enumerate(data.get("systems", []), start=1)
+        ]
+        self.prune(SystemPlacement.objects.filter(item=item).exclude(system__in=systems))
+        if item.has_form2 and not systems:
+            self.fail("様式②ありの項目ですが、systems が空です。")
+
+        owners: list[Department] = []
+        tools = data.get("tools", [])
+        for position, tool_data in enumerate(tools, start=1):
+            departments = self.departments_in(tool_data.get("department"))
+            owners.extend(d for d in departments if d not in owners)
+            linked = next((s for s in systems if s.name == tool_data["name"]), None)
+            if linked is None:
+                linked = System.objects.filter(name=tool_data["name"]).first()
+            tool = self.sync(
+                FormTool,
+                {"item_id": item.pk, "order": position},
+                {
+                    "label": tool_data.get("label") or "",
+                    "name": tool_data["name"],
+                    "department_text": tool_data.get("department") or "",
+                    "repeated": bool(tool_data.get("repeated")),
+                    "system_id": linked.pk if linked else None,
+                },
+            )
+            tool.departments.set(departments)
+        self.prune(item.tools.filter(order__gt=len(tools)))
+        item.departments.set(owners or [self.department(DEFAULT_DEPARTMENT)])
+
+        initiatives = data.get("initiatives", [])
+        kpi_order = 0
+        for initiative_data in initiatives:
+            kpi_order = self.load_initiative(item, initiative_data, kpi_order)
+        numbers = [initiative_data["number"] for initiative_data in initiatives]
+        self.prune(item.initiatives.exclude(number__in=numbers))
+
+    def load_initiative(self, item: PriorityItem, data: dict, kpi_order: int) -> int:
+        where = self.where
+        self.where = f"{where} 取組{data['number']}"
+        initiative = self.sync(
+            Initiative,
+            {"item_id": item.pk, "number": data["number"]},
+            {
+                "name": data["name"],
+                "ref": data.get("ref") or "",
+                "repeated": bool(data.get("repeated")),
+                "kpi_note": data.get("kpi_note") or "",
+            },
+        )
+        roadmap = data.get("roadmap", [])
+        for position, entry in enumerate(roadmap, start=1):
+            self.sync(
+                RoadmapEntry,
+                {"initiative_id": initiative.pk, "order": position},
+                {
+                    "fiscal_year": entry.get("fiscal_year"),
+                    "until_fiscal_year": entry.get("until_fiscal_year"),
+                    "text": entry["text"],
+                },
+            )
+        self.prune(initiative.roadmap.filter(order__gt=len(roadmap)))
+
+        placed = []
+        for position, kpi_data in enumerate(data.get("kpis", []), start=1):
+            if "same_as" in kpi_data:
+                kpi = Kpi.objects.filter(code=kpi_data["same_as"]).first()
+                if kpi is None:
+                    self.fail(
+                        f"{kpi_data.get('text') or '再掲'}のKPI {kpi_data['same_as']} が、"
+                        "それより前の項目に見つかりません。"
+                    )
+                note = kpi_data.get("text") or "再掲"
+            else:
+                kpi_order += 1
+                kpi = self.load_kpi(item, kpi_order, kpi_data)
+                note = ""
+            self.sync(
+                KpiPlacement,
+                {"initiative_id": initiative.pk, "kpi_id": kpi.pk},
+                {"order": position, "note": note},
+            )
+            placed.append(kpi.pk)
+        self.prune(initiative.kpi_placements.exclude(kpi_id__in=placed))
+        self.where = where
+        return kpi_order
+
+    def load_kpi(self, item: PriorityItem, order: int, data: dict) -> Kpi:
+        expected = f"{item.code}-K{order:02d}"
+        if data.get("code") != expected:
+            self.fail(
+                f"KPIコードが「{data.get('code')}」ですが、記載順からは {expected} のはずです。"
+            )
+        baseline = data.get("baseline") or {}
+        target = data.get("target") or {}
+        return self.sync(
+            Kpi,
+            {"code": expected},
+            {
+                "item_id": item.pk,
+                "order": order,
+                "name": data["name"],
+                "unit": data.get("unit") or "",
+                "direction": data["direction"],
+                "cumulative": bool(data.get("cumulative")),
+                "baseline_value": self.decimal(baseline.get("value"), f"{expected} の現状値"),
+                "baseline_fiscal_year": baseline.get("fiscal_year"),
+                "baseline_text": baseline.get("text") or "",
+                "target_value": self.decimal(target.get("value"), f"{expected} の目標値"),
+                "target_fiscal_year": target.get("fiscal_year"),
+                "target_text": target.get("text") or "",
+                "target_operator": target.get("operator") or "",
+            },
+        )
+
+    def money(self, data: dict | None, prefix: str, label: str) -> dict:
+        data = data or {}
+        return {
+            f"{prefix}_text": data.get("text") or "",
+            f"{prefix}_thousand_yen": self.decimal(data.get("thousand_yen"), label),
+            f"{prefix}_fiscal_year": data.get("fiscal_year"),
+            f"{prefix}_planned": bool(data.get("planned")),
+        }
+
+    def costs(self, data: dict, name: str) -> dict:
+        return {
+            **self.money(data.get("initial_cost"), "initial_cost", f"{name} の導入経費"),
+            **self.money(data.get("operating_cost"), "operating_cost", f"{name} の運用経費"),
+        }
+
+    def load_system(self, item: PriorityItem, position: int, data: dict) -> System:
+        name = data["name"]
+        departments = self.departments_in(data.get("department"))
+        system = self.sync(
+            System,
+            {"name": name},
+            {
+                "department_id": departments[0].pk if departments else None,
+                "overview": data.get("overview") or "",
+                "configuration": data.get("configuration") or "",
+                "introduced": data.get("introduced") or "",
+                "effects": data.get("effects") or "",
+                "issues": data.get("issues") or "",
+                "actions": data.get("actions") or "",
+                **self.costs(data, name),
+            },
+        )
+        self.sync(
+            SystemPlacement,
+            {"item_id": item.pk, "system_id": system.pk},
+            {"order": position, "label": data.get("label") or ""},
+        )
+        breakdown = data.get("cost_breakdown", [])
+        for order, part in enumerate(breakdown, start=1):
+            self.sync(
+                CostBreakdown,
+                {"system_id": system.pk, "order": order},
+                {"name": part["name"], **self.costs(part, f"{name}（{part['name']}）")},
+            )
+        self.prune(system.breakdown.filter(order__gt=len(breakdown)))
+        return system
+
+
+def load_plan(*, directory: Path) -> LoadReport:
+    """Load (or re-sync) the whole plan from ``directory`` in one transaction."""
+    loader = _Loader(directory)
+    try:
+        with transaction.atomic():
+            loader.load()
+    except KeyError as exc:
+        raise PlanLoadError(f"{loader.where}: 必須の項目 {exc} がありません。") from None
+    return loader.report

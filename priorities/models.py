@@ -1,0 +1,208 @@
+"""The plan, its pillars and priority items, and each item's Form ① (様式①) content."""
+
+from django.db import models
+from django.urls import reverse
+
+from shizuoka_dx.validators import validate_fiscal_year
+
+
+class Plan(models.Model):
+    title = models.CharField("計画名", max_length=200)
+    established = models.CharField("策定（印字どおり）", max_length=50, help_text="例: 令和７年３月")
+    basic_policies = models.JSONField("基本方針", default=list, blank=True)
+    purpose = models.TextField("策定の目的", blank=True)
+    supplement = models.TextField("全庁的な取組（補足）", blank=True)
+
+    class Meta:
+        verbose_name = "計画"
+        verbose_name_plural = "計画"
+
+    def __str__(self):
+        return self.title
+
+
+class Department(models.Model):
+    name = models.CharField("課名", max_length=100, unique=True)
+
+    class Meta:
+        verbose_name = "所管課"
+        verbose_name_plural = "所管課"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Pillar(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="pillars")
+    number = models.PositiveSmallIntegerField("番号")
+    title = models.CharField("基本方針の柱", max_length=200)
+
+    class Meta:
+        verbose_name = "基本方針の柱"
+        verbose_name_plural = "基本方針の柱"
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="unique_pillar_number_per_plan")
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+
+class PriorityItemQuerySet(models.QuerySet):
+    def in_plan_order(self):
+        return self.order_by("pillar__number", "order")
+
+
+class PriorityItem(models.Model):
+    pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="items")
+    code = models.CharField(
+        "項目番号",
+        max_length=10,
+        unique=True,
+        help_text="例: 1-1（柱の番号-項目の番号）",
+    )
+    order = models.PositiveSmallIntegerField("柱の中での順番")
+    title = models.CharField("重点項目名", max_length=200)
+    has_form2 = models.BooleanField("様式②あり", default=False)
+    departments = models.ManyToManyField(
+        Department, verbose_name="所管課", related_name="items", blank=True
+    )
+
+    objects = PriorityItemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "重点項目"
+        verbose_name_plural = "重点項目"
+        ordering = ["pillar__number", "order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^[1-9]-[1-9][0-9]?$"),
+                name="item_code_format",
+                violation_error_message="項目番号は「1-1」の形で入力してください。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("public:item", kwargs={"code": self.code})
+
+
+class NarrativeBullet(models.Model):
+    """One bullet of Form ①'s 現状 / 目指す姿 / 課題 blocks."""
+
+    class Section(models.TextChoices):
+        AS_IS = "as_is", "現状（As-Is）"
+        TO_BE = "to_be", "目指す姿（To-be）"
+        GAP = "gap", "課題（Gap）"
+
+    item = models.ForeignKey(PriorityItem, on_delete=models.CASCADE, related_name="bullets")
+    section = models.CharField("欄", max_length=10, choices=Section.choices)
+    order = models.PositiveSmallIntegerField("順番")
+    text = models.TextField("記載内容")
+
+    class Meta:
+        verbose_name = "現状・目指す姿・課題の記載"
+        verbose_name_plural = "現状・目指す姿・課題の記載"
+        ordering = ["item", "section", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "section", "order"], name="unique_bullet_position"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.item.code} {self.get_section_display()} {self.order}"
+
+
+class Initiative(models.Model):
+    """A 主な取組 row of Form ①."""
+
+    item = models.ForeignKey(PriorityItem, on_delete=models.CASCADE, related_name="initiatives")
+    number = models.PositiveSmallIntegerField("番号")
+    name = models.CharField("取組名", max_length=200)
+    ref = models.CharField(
+        "推進プランの番号", max_length=20, blank=True, help_text="例: 1-1-2"
+    )
+    repeated = models.BooleanField("再掲", default=False)
+    kpi_note = models.TextField("KPIについての記載（省略の理由など）", blank=True)
+
+    class Meta:
+        verbose_name = "主な取組"
+        verbose_name_plural = "主な取組"
+        ordering = ["item", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="unique_initiative_number")
+        ]
+
+    def __str__(self):
+        return f"{self.item.code} {self.number}. {self.name}"
+
+
+class RoadmapEntry(models.Model):
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="roadmap")
+    order = models.PositiveSmallIntegerField("順番")
+    fiscal_year = models.PositiveSmallIntegerField(
+        "開始年度", null=True, blank=True, validators=[validate_fiscal_year]
+    )
+    until_fiscal_year = models.PositiveSmallIntegerField(
+        "終了年度", null=True, blank=True, validators=[validate_fiscal_year]
+    )
+    text = models.CharField("内容", max_length=300)
+
+    class Meta:
+        verbose_name = "ロードマップ"
+        verbose_name_plural = "ロードマップ"
+        ordering = ["initiative", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["initiative", "order"], name="unique_roadmap_position"),
+            models.CheckConstraint(
+                condition=models.Q(until_fiscal_year__isnull=True)
+                | models.Q(fiscal_year__isnull=True)
+                | models.Q(until_fiscal_year__gte=models.F("fiscal_year")),
+                name="roadmap_years_in_order",
+                violation_error_message="終了年度は開始年度以降にしてください。",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text
+
+    def covers(self, year: int) -> bool:
+        if self.fiscal_year is None:
+            return False
+        return self.fiscal_year <= year <= (self.until_fiscal_year or self.fiscal_year)
+
+
+class FormTool(models.Model):
+    """A row of Form ①'s 主な業務システム/活用ツール list."""
+
+    item = models.ForeignKey(PriorityItem, on_delete=models.CASCADE, related_name="tools")
+    order = models.PositiveSmallIntegerField("順番")
+    label = models.CharField("記号", max_length=5, blank=True, help_text="例: ①")
+    name = models.CharField("システム・ツール名", max_length=200)
+    department_text = models.CharField("所管課（印字どおり）", max_length=200, blank=True)
+    departments = models.ManyToManyField(Department, verbose_name="所管課", blank=True)
+    repeated = models.BooleanField("再掲", default=False)
+    system = models.ForeignKey(
+        "systems.System",
+        verbose_name="様式②の記録",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="form_tools",
+    )
+
+    class Meta:
+        verbose_name = "主な業務システム/活用ツール"
+        verbose_name_plural = "主な業務システム/活用ツール"
+        ordering = ["item", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "order"], name="unique_tool_position")
+        ]
+
+    def __str__(self):
+        return f"{self.label}{self.name}"

@@ -1,0 +1,303 @@
+"""The open data: the whole plan and its progress as one JSON document, and a flat KPI table.
+
+The JSON follows ../shared/spec/opendata.schema.json (schema_version "1"). One function builds the
+rows (``kpi_rows``) and the views and commands only render them, so the page, the file written by
+``export_opendata`` and the CSV can never disagree.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from kpis.models import Actual, KpiPlacement
+from kpis.progress import combine_summaries, evaluations, summarize_kpis
+from priorities.models import Initiative, Plan, PriorityItem
+from systems.models import System
+
+SCHEMA_VERSION = "1"
+DEMO_NOTICE = "デモ用の架空の実績値を含みます"
+
+
+def json_number(value: Decimal | None):
+    """Decimal → int when whole, else float (JSON has no decimal type); None stays None."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+def plan_items():
+    """Every item with all it shows, prefetched: a fixed number of queries for any plan size."""
+    placements = KpiPlacement.objects.select_related("kpi").prefetch_related(
+        Prefetch("kpi__actuals", queryset=Actual.objects.order_by("fiscal_year"))
+    )
+    initiatives = Initiative.objects.order_by("number").prefetch_related(
+        "roadmap", Prefetch("kpi_placements", queryset=placements.order_by("order"))
+    )
+    return (
+        PriorityItem.objects.in_plan_order()
+        .select_related("pillar")
+        .prefetch_related(
+            "bullets",
+            "departments",
+            "tools",
+            Prefetch("initiatives", queryset=initiatives),
+        )
+    )
+
+
+def item_kpis(item) -> list:
+    """The KPIs printed on an item (its own and repeated ones), once each, in printed order."""
+    seen = {}
+    for initiative in item.initiatives.all():
+        for placement in initiative.kpi_placements.all():
+            seen.setdefault(placement.kpi.pk, placement.kpi)
+    return list(seen.values())
+
+
+def bullets(item, section: str) -> list[str]:
+    return [b.text for b in sorted(item.bullets.all(), key=lambda b: b.order) if b.section == section]
+
+
+def point(value, fiscal_year, text) -> dict:
+    return {"value": json_number(value), "fiscal_year": fiscal_year, "text": text or None}
+
+
+def summary_json(summary) -> dict:
+    return {
+        "fiscal_year": summary.fiscal_year,
+        "progress_percent": json_number(summary.progress_percent),
+        "grades": dict(summary.grades),
+        "unmeasured": summary.unmeasured,
+    }
+
+
+def kpi_json(kpi) -> dict:
+    return {
+        "code": kpi.code,
+        "name": kpi.name,
+        "unit": kpi.unit or None,
+        "direction": kpi.direction,
+        "cumulative": kpi.cumulative,
+        "baseline": point(kpi.baseline_value, kpi.baseline_fiscal_year, kpi.baseline_text),
+        "target": {
+            **point(kpi.target_value, kpi.target_fiscal_year, kpi.target_text),
+            "operator": kpi.target_operator or None,
+        },
+        "actuals": [
+            {
+                "fiscal_year": actual.fiscal_year,
+                "value": actual.stage or json_number(actual.value),
+                "rate_percent": json_number(result.rate_percent),
+                "expected_percent": json_number(result.expected_percent),
+                "grade": result.grade,
+                "grade_label": result.label,
+                "reason": result.reason,
+                "note": actual.note,
+                "demo": actual.is_demo,
+            }
+            for actual, result in evaluations(kpi)
+        ],
+    }
+
+
+def money_json(obj, prefix: str) -> dict:
+    return {
+        "thousand_yen": json_number(getattr(obj, f"{prefix}_thousand_yen")),
+        "text": getattr(obj, f"{prefix}_text") or None,
+        "fiscal_year": getattr(obj, f"{prefix}_fiscal_year"),
+        "planned": getattr(obj, f"{prefix}_planned"),
+    }
+
+
+def system_json(system) -> dict:
+    return {
+        "name": system.name,
+        "items": [p.item.code for p in system.placements.all()],
+        "department": system.department.name if system.department else None,
+        "overview": system.overview,
+        "configuration": system.configuration,
+        "introduced": system.introduced,
+        "initial_cost": money_json(system, "initial_cost"),
+        "operating_cost": money_json(system, "operating_cost"),
+        "cost_breakdown": [
+            {
+                "name": part.name,
+                "initial_cost": money_json(part, "initial_cost"),
+                "operating_cost": money_json(part, "operating_cost"),
+            }
+            for part in system.breakdown.all()
+        ],
+        "costs": [
+            {
+                "fiscal_year": cost.fiscal_year,
+                "kind": cost.kind,
+                "thousand_yen": json_number(cost.thousand_yen),
+                "demo": cost.is_demo,
+            }
+            for cost in system.costs.all()
+        ],
+        "effects": system.effects,
+        "issues": system.issues,
+        "actions": system.actions,
+    }
+
+
+def form2_systems() -> list:
+    """Every Form ② record, in the order the plan prints them (by its first item)."""
+    systems = System.objects.select_related("department").prefetch_related(
+        "placements__item__pillar", "breakdown", "costs"
+    )
+
+    def printed_position(system):
+        return min(
+            ((p.item.pillar.number, p.item.order, p.order) for p in system.placements.all()),
+            default=(99, 99, 99),
+        )
+
+    return sorted(systems, key=printed_position)
+
+
+def build_document(*, published_fiscal_year: int | None = None) -> dict:
+    """The whole open-data document (live data unless a published FY is given)."""
+    plan = Plan.objects.order_by("pk").first()
+    items = list(plan_items())
+    item_entries = []
+    summaries_by_pillar: dict[int, list] = {}
+    pillars: dict[int, dict] = {}
+    has_demo = False
+    for item in items:
+        kpis = item_kpis(item)
+        summary = summarize_kpis(kpis)
+        summaries_by_pillar.setdefault(item.pillar.number, []).append(summary)
+        pillars.setdefault(
+            item.pillar.number,
+            {"number": item.pillar.number, "title": item.pillar.title, "items": []},
+        )["items"].append(item.code)
+        has_demo = has_demo or any(a.is_demo for kpi in kpis for a in kpi.actuals.all())
+        item_entries.append(
+            {
+                "code": item.code,
+                "title": item.title,
+                "pillar": item.pillar.number,
+                "has_form2": item.has_form2,
+                "departments": [d.name for d in item.departments.all()],
+                "as_is": bullets(item, "as_is"),
+                "to_be": bullets(item, "to_be"),
+                "gap": bullets(item, "gap"),
+                "systems": [tool.name for tool in item.tools.all()],
+                "initiatives": [
+                    {
+                        "number": initiative.number,
+                        "name": initiative.name,
+                        "ref": initiative.ref or None,
+                        "repeated": initiative.repeated,
+                        "kpi_note": initiative.kpi_note or None,
+                        "roadmap": [
+                            {
+                                "fiscal_year": entry.fiscal_year,
+                                "until_fiscal_year": entry.until_fiscal_year,
+                                "text": entry.text,
+                            }
+                            for entry in initiative.roadmap.all()
+                        ],
+                        "kpis": [
+                            {**kpi_json(p.kpi), "printed_as": p.note or None}
+                            for p in initiative.kpi_placements.all()
+                        ],
+                    }
+                    for initiative in item.initiatives.all()
+                ],
+                "summary": summary_json(summary),
+            }
+        )
+    for number, pillar in pillars.items():
+        pillar["summary"] = summary_json(combine_summaries(summaries_by_pillar[number]))
+    systems = [system_json(system) for system in form2_systems()]
+    has_demo = has_demo or any(c["demo"] for s in systems for c in s["costs"])
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": timezone.localtime().isoformat(timespec="seconds"),
+        "published_fiscal_year": published_fiscal_year,
+        "plan": {
+            "title": plan.title if plan else "",
+            "established": plan.established if plan else "",
+            "basic_policies": plan.basic_policies if plan else [],
+        },
+        "pillars": list(pillars.values()),
+        "items": item_entries,
+        "systems": systems,
+        "contains_demo_data": has_demo,
+    }
+    if has_demo:
+        document["notice"] = DEMO_NOTICE
+    return document
+
+
+CSV_HEADER = [
+    "項目番号",
+    "重点項目",
+    "KPIコード",
+    "指標名",
+    "単位",
+    "目指す方向",
+    "累計",
+    "現状値",
+    "現状値の年度",
+    "現状値（計画書の記載）",
+    "目標値",
+    "目標の条件",
+    "目標年度",
+    "目標値（計画書の記載）",
+    "最新実績の年度",
+    "最新実績",
+    "達成率（％）",
+    "評価",
+    "評価の理由",
+    "デモ用の架空の値",
+]
+
+
+def kpi_rows(document: dict):
+    """One row per KPI (where it is first printed), from the open-data document."""
+    seen = set()
+    for item in document["items"]:
+        for initiative in item["initiatives"]:
+            for kpi in initiative["kpis"]:
+                if kpi["code"] in seen:
+                    continue
+                seen.add(kpi["code"])
+                latest = kpi["actuals"][-1] if kpi["actuals"] else None
+                yield [
+                    item["code"],
+                    item["title"],
+                    kpi["code"],
+                    kpi["name"],
+                    kpi["unit"] or "",
+                    DIRECTION_LABELS.get(kpi["direction"], kpi["direction"]),
+                    "累計" if kpi["cumulative"] else "",
+                    kpi["baseline"]["value"],
+                    kpi["baseline"]["fiscal_year"],
+                    kpi["baseline"]["text"] or "",
+                    kpi["target"]["value"],
+                    OPERATOR_LABELS.get(kpi["target"]["operator"], ""),
+                    kpi["target"]["fiscal_year"],
+                    kpi["target"]["text"] or "",
+                    latest["fiscal_year"] if latest else None,
+                    latest["value"] if latest else None,
+                    latest["rate_percent"] if latest else None,
+                    latest["grade"] if latest else "",
+                    latest["reason"] if latest else "",
+                    ("はい" if latest["demo"] else "") if latest else "",
+                ]
+
+
+DIRECTION_LABELS = {
+    "increase": "増やす",
+    "decrease": "減らす",
+    "maintain": "維持する",
+    "milestone": "完了目標",
+}
+OPERATOR_LABELS = {">=": "以上", "<=": "以下"}

@@ -1,0 +1,56 @@
+"""Template filters for fiscal years and numbers, available in every template (TEMPLATES builtins)."""
+
+from decimal import Decimal
+
+from django import template
+
+from shizuoka_dx.fiscal import format_fiscal_year, short_fiscal_year
+
+register = template.Library()
+
+
+@register.filter
+def fy(year):
+    """{{ 2024|fy }} → 令和6年度（2024年度）"""
+    return format_fiscal_year(year)
+
+
+@register.filter
+def fy_era(year):
+    """{{ 2024|fy_era }} → 令和6年度"""
+    return format_fiscal_year(year, western=False)
+
+
+@register.filter
+def fy_short(year):
+    """{{ 2024|fy_short }} → R6"""
+    return short_fiscal_year(year)
+
+
+@register.filter
+def num(value):
+    """298621 → 298,621; 98.2 → 98.2; None → －; text (a stage) as it is."""
+    if value is None or value == "":
+        return "－"
+    if isinstance(value, str):
+        return value
+    value = Decimal(str(value))
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value.normalize():,f}"
+
+
+@register.filter
+def percent(value):
+    """40.0 → 40.0%; None → －"""
+    if value is None:
+        return "－"
+    return f"{Decimal(str(value)):.1f}%"
+
+
+@register.filter
+def bar_width(value):
+    """A progress value clamped to 0–100 for a CSS width."""
+    if value is None:
+        return 0
+    return max(0, min(100, float(value)))

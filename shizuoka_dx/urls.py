@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from priorities import views as priority_views
+
+admin.site.site_header = "デジタル化推進アクションプラン 管理画面"
+admin.site.site_title = "アクションプラン管理"
+admin.site.index_title = "計画・KPI・システムの管理"
+
+public_patterns = [
+    path("", priority_views.index, name="index"),
+    path("items/<str:code>/", priority_views.item_detail, name="item"),
+    path("opendata/plan.json", priority_views.opendata_json, name="opendata_json"),
+    path("opendata/plan.csv", priority_views.opendata_csv, name="opendata_csv"),
+]
+
+staff_patterns = [
+    path("", priority_views.staff_dashboard, name="dashboard"),
+]
+
+urlpatterns = [
+    path("", include((public_patterns, "public"))),
+    path("staff/", include((staff_patterns, "staff"))),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(template_name="registration/login.html"),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "priorities.views.page_not_found"
