@@ -205,13 +205,19 @@ def _threshold(spec: KpiSpec, actual: Decimal) -> tuple[Decimal | None, str]:
         if actual <= target:
             return HUNDRED, f"{number(actual)} ≦ {number(target)}（目標以下）で達成 = 100.0%"
         rate = target / actual * HUNDRED
-        return rate, f"{number(target)} ÷ {number(actual)} = {percent(rate)}（目標 {number(target)} 以下に未達）"
+        return (
+            rate,
+            f"{number(target)} ÷ {number(actual)} = {percent(rate)}（目標 {number(target)} 以下に未達）",
+        )
     if actual >= target:
         return HUNDRED, f"{number(actual)} ≧ {number(target)}（目標以上）で達成 = 100.0%"
     if target == 0:
         return ZERO, f"{number(actual)} ＜ 0（目標 0 以上に未達）= 0.0%"
     rate = actual / target * HUNDRED
-    return rate, f"{number(actual)} ÷ {number(target)} = {percent(rate)}（目標 {number(target)} 以上に未達）"
+    return (
+        rate,
+        f"{number(actual)} ÷ {number(target)} = {percent(rate)}（目標 {number(target)} 以上に未達）",
+    )
 
 
 def _staged(stage: str) -> tuple[Decimal | None, str]:

@@ -175,7 +175,9 @@ class _Loader:
             if item_data.get("code") != code:
                 self.fail(f"項目番号が「{item_data.get('code')}」ですが、{code} のはずです。")
             if item_data.get("pillar") != pillar.number:
-                self.fail(f"柱の番号が {item_data.get('pillar')} ですが、{pillar.number} のはずです。")
+                self.fail(
+                    f"柱の番号が {item_data.get('pillar')} ですが、{pillar.number} のはずです。"
+                )
             self.load_item(pillar, order, item_data)
             seen_codes.add(code)
         self.where = ""

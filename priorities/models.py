@@ -8,7 +8,9 @@ from shizuoka_dx.validators import validate_fiscal_year
 
 class Plan(models.Model):
     title = models.CharField("計画名", max_length=200)
-    established = models.CharField("策定（印字どおり）", max_length=50, help_text="例: 令和７年３月")
+    established = models.CharField(
+        "策定（印字どおり）", max_length=50, help_text="例: 令和７年３月"
+    )
     basic_policies = models.JSONField("基本方針", default=list, blank=True)
     purpose = models.TextField("策定の目的", blank=True)
     supplement = models.TextField("全庁的な取組（補足）", blank=True)
@@ -124,9 +126,7 @@ class Initiative(models.Model):
     item = models.ForeignKey(PriorityItem, on_delete=models.CASCADE, related_name="initiatives")
     number = models.PositiveSmallIntegerField("番号")
     name = models.CharField("取組名", max_length=200)
-    ref = models.CharField(
-        "推進プランの番号", max_length=20, blank=True, help_text="例: 1-1-2"
-    )
+    ref = models.CharField("推進プランの番号", max_length=20, blank=True, help_text="例: 1-1-2")
     repeated = models.BooleanField("再掲", default=False)
     kpi_note = models.TextField("KPIについての記載（省略の理由など）", blank=True)
 

@@ -58,7 +58,9 @@ def item_kpis(item) -> list:
 
 
 def bullets(item, section: str) -> list[str]:
-    return [b.text for b in sorted(item.bullets.all(), key=lambda b: b.order) if b.section == section]
+    return [
+        b.text for b in sorted(item.bullets.all(), key=lambda b: b.order) if b.section == section
+    ]
 
 
 def point(value, fiscal_year, text) -> dict:
@@ -71,6 +73,7 @@ def summary_json(summary) -> dict:
         "progress_percent": json_number(summary.progress_percent),
         "grades": dict(summary.grades),
         "unmeasured": summary.unmeasured,
+        "kpi_count": summary.measured + summary.unmeasured,
     }
 
 
@@ -188,6 +191,15 @@ def build_document(*, published_fiscal_year: int | None = None) -> dict:
                 "to_be": bullets(item, "to_be"),
                 "gap": bullets(item, "gap"),
                 "systems": [tool.name for tool in item.tools.all()],
+                "tools": [
+                    {
+                        "label": tool.label,
+                        "name": tool.name,
+                        "department": tool.department_text or None,
+                        "repeated": tool.repeated,
+                    }
+                    for tool in item.tools.all()
+                ],
                 "initiatives": [
                     {
                         "number": initiative.number,

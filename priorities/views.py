@@ -1,13 +1,12 @@
 """Public pages (plan and progress, no login), the open data, and the staff dashboard."""
 
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from priorities.opendata import CSV_HEADER, build_document, kpi_rows
+from priorities.presentation import roadmap_table
 from shizuoka_dx.spreadsheets import csv_bytes
 
 
@@ -41,7 +40,11 @@ def item_detail(request, code):
     systems = [system for system in document["systems"] if code in system["items"]]
     codes = [entry["code"] for entry in document["items"]]
     position = codes.index(code)
+    years, roadmap = roadmap_table(document["items"], item)
     context = {
+        "years": years,
+        "roadmap": roadmap,
+        "tools": item["tools"],
         "document": document,
         "item": item,
         "pillar": pillar,
@@ -54,9 +57,7 @@ def item_detail(request, code):
 
 @require_safe
 def opendata_json(request):
-    return JsonResponse(
-        _public_document(), json_dumps_params={"ensure_ascii": False, "indent": 1}
-    )
+    return JsonResponse(_public_document(), json_dumps_params={"ensure_ascii": False, "indent": 1})
 
 
 @require_safe
@@ -77,8 +78,7 @@ def staff_dashboard(request):
 
 
 def page_not_found(request, exception):
-    return render(request, "404.html", {"message": str(exception) if exception else ""}, status=404)
-
-
-def dumps(document: dict) -> str:
-    return json.dumps(document, ensure_ascii=False, indent=1)
+    # Only our own Http404 messages are shown; Django's resolver passes a dict of tried patterns.
+    args = getattr(exception, "args", ())
+    message = args[0] if args and isinstance(args[0], str) else ""
+    return render(request, "404.html", {"message": message}, status=404)

@@ -48,9 +48,7 @@ def parse_fiscal_year(value) -> int:
                 raise FiscalYearError(f"「{value}」は年度として読めません。")
             year = ERAS[era] + number - 1
         else:
-            raise FiscalYearError(
-                f"「{value}」は年度として読めません（例: 2024、R6、令和6年度）。"
-            )
+            raise FiscalYearError(f"「{value}」は年度として読めません（例: 2024、R6、令和6年度）。")
     if not MIN_FISCAL_YEAR <= year <= MAX_FISCAL_YEAR:
         raise FiscalYearError(
             f"{year}年度は扱える範囲（{MIN_FISCAL_YEAR}〜{MAX_FISCAL_YEAR}年度）の外です。"

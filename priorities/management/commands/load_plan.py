@@ -26,7 +26,9 @@ class Command(BaseCommand):
         try:
             report = load_plan(directory=fixtures)
         except PlanLoadError as exc:
-            raise CommandError(f"計画を読み込めませんでした。何も保存していません。\n{exc}") from None
+            raise CommandError(
+                f"計画を読み込めませんでした。何も保存していません。\n{exc}"
+            ) from None
         for warning in report.warnings:
             self.stderr.write(self.style.WARNING(warning))
         self.stdout.write(self.style.SUCCESS(f"計画を読み込みました: {report.summary()}"))

@@ -1,0 +1,54 @@
+# Two commands for a newcomer: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# PostgreSQL used by the second test run (created by .ci/run in CI).
+TEST_POSTGRES_URL ?= postgres://shizuoka_dx:shizuoka_dx@127.0.0.1:5432/shizuoka_dx
+
+.PHONY: run test setup lint check test-sqlite test-postgres clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_plan --demo
+	$(PY) manage.py create_demo_users
+	@echo "==> http://$(HOST):$(PORT)/ を開いてください（職員ログインは README.md を参照）"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+check: setup
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+test-sqlite: setup
+	@echo "==> テスト実行: SQLite"
+	env -u DATABASE_URL $(PY) -m pytest
+
+test-postgres: setup
+	@if $(PY) -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
+		echo "==> テスト実行: PostgreSQL ($(TEST_POSTGRES_URL))"; \
+		DATABASE_URL="$(TEST_POSTGRES_URL)" $(PY) -m pytest; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "!!! CI では PostgreSQL が必要ですが、$(TEST_POSTGRES_URL) に接続できません。" >&2; exit 1; \
+	else \
+		echo "!!! 注意: PostgreSQL ($(TEST_POSTGRES_URL)) に接続できないため、PostgreSQL でのテストを省略しました。"; \
+		echo "!!!       .ci/run を root で実行すると PostgreSQL を用意してから全テストを実行します。"; \
+	fi
+
+test: lint check test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) build *.egg-info

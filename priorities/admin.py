@@ -1,0 +1,117 @@
+from django.contrib import admin
+
+from kpis.models import KpiPlacement
+from priorities.models import (
+    Department,
+    FormTool,
+    Initiative,
+    NarrativeBullet,
+    Pillar,
+    Plan,
+    PriorityItem,
+    RoadmapEntry,
+)
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ["title", "established"]
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+class PriorityItemInline(admin.TabularInline):
+    model = PriorityItem
+    fields = ["code", "order", "title", "has_form2"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Pillar)
+class PillarAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "plan"]
+    inlines = [PriorityItemInline]
+
+
+class NarrativeBulletInline(admin.TabularInline):
+    model = NarrativeBullet
+    extra = 0
+
+
+class FormToolInline(admin.TabularInline):
+    model = FormTool
+    fields = ["order", "label", "name", "department_text", "departments", "repeated", "system"]
+    extra = 0
+
+
+class InitiativeInline(admin.TabularInline):
+    model = Initiative
+    fields = ["number", "name", "ref", "repeated", "kpi_note"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(PriorityItem)
+class PriorityItemAdmin(admin.ModelAdmin):
+    list_display = ["code", "title", "pillar", "has_form2", "department_names"]
+    list_filter = ["pillar", "has_form2", "departments"]
+    search_fields = ["code", "title", "bullets__text"]
+    filter_horizontal = ["departments"]
+    inlines = [NarrativeBulletInline, InitiativeInline, FormToolInline]
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).select_related("pillar").prefetch_related("departments")
+        )
+
+    @admin.display(description="所管課")
+    def department_names(self, obj):
+        return "、".join(d.name for d in obj.departments.all())
+
+
+class RoadmapEntryInline(admin.TabularInline):
+    model = RoadmapEntry
+    extra = 0
+
+
+class KpiPlacementInline(admin.TabularInline):
+    model = KpiPlacement
+    autocomplete_fields = ["kpi"]
+    extra = 0
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(admin.ModelAdmin):
+    list_display = ["item", "number", "name", "ref", "repeated"]
+    list_filter = ["item__pillar", "repeated"]
+    search_fields = ["name", "ref", "item__code"]
+    list_select_related = ["item"]
+    inlines = [RoadmapEntryInline, KpiPlacementInline]
+
+
+@admin.register(NarrativeBullet)
+class NarrativeBulletAdmin(admin.ModelAdmin):
+    list_display = ["item", "section", "order", "text"]
+    list_filter = ["section", "item__pillar"]
+    search_fields = ["text", "item__code"]
+    list_select_related = ["item"]
+
+
+@admin.register(RoadmapEntry)
+class RoadmapEntryAdmin(admin.ModelAdmin):
+    list_display = ["initiative", "order", "fiscal_year", "until_fiscal_year", "text"]
+    list_filter = ["fiscal_year"]
+    search_fields = ["text", "initiative__name"]
+    list_select_related = ["initiative__item"]
+
+
+@admin.register(FormTool)
+class FormToolAdmin(admin.ModelAdmin):
+    list_display = ["item", "label", "name", "department_text", "repeated", "system"]
+    list_filter = ["repeated", "departments"]
+    search_fields = ["name", "department_text"]
+    list_select_related = ["item", "system"]

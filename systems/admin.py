@@ -1,0 +1,78 @@
+from django.contrib import admin
+
+from systems.models import CostBreakdown, CostRecord, System, SystemPlacement
+
+COST_FIELDSETS = [
+    (
+        "導入経費",
+        {
+            "fields": [
+                "initial_cost_text",
+                "initial_cost_thousand_yen",
+                "initial_cost_fiscal_year",
+                "initial_cost_planned",
+            ]
+        },
+    ),
+    (
+        "運用経費／年",
+        {
+            "fields": [
+                "operating_cost_text",
+                "operating_cost_thousand_yen",
+                "operating_cost_fiscal_year",
+                "operating_cost_planned",
+            ]
+        },
+    ),
+]
+
+
+class SystemPlacementInline(admin.TabularInline):
+    model = SystemPlacement
+    extra = 0
+
+
+class CostBreakdownInline(admin.StackedInline):
+    model = CostBreakdown
+    extra = 0
+
+
+class CostRecordInline(admin.TabularInline):
+    model = CostRecord
+    extra = 0
+
+
+@admin.register(System)
+class SystemAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "department",
+        "introduced",
+        "initial_cost_text",
+        "operating_cost_text",
+    ]
+    list_filter = ["department", "items"]
+    search_fields = ["name", "overview", "effects", "issues", "actions"]
+    list_select_related = ["department"]
+    inlines = [SystemPlacementInline, CostBreakdownInline, CostRecordInline]
+    fieldsets = [
+        (None, {"fields": ["name", "department", "overview", "configuration", "introduced"]}),
+        *COST_FIELDSETS,
+        ("効果・課題（CHECK）と今後（ACT）", {"fields": ["effects", "issues", "actions"]}),
+    ]
+
+
+@admin.register(CostRecord)
+class CostRecordAdmin(admin.ModelAdmin):
+    list_display = ["system", "fiscal_year", "kind", "thousand_yen", "is_demo"]
+    list_filter = ["fiscal_year", "kind", "is_demo"]
+    search_fields = ["system__name", "note"]
+    list_select_related = ["system"]
+
+
+@admin.register(CostBreakdown)
+class CostBreakdownAdmin(admin.ModelAdmin):
+    list_display = ["system", "name", "initial_cost_text", "operating_cost_text"]
+    search_fields = ["name", "system__name"]
+    list_select_related = ["system"]
