@@ -3,6 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from kpis.demo import load_demo_actuals, remove_demo_data
 from priorities.loading import PlanLoadError, load_plan
 
 
@@ -21,8 +22,15 @@ class Command(BaseCommand):
             action="store_true",
             help="画面確認用のデモ実績（架空の値、デモと明示）も読み込みます。",
         )
+        parser.add_argument(
+            "--remove-demo",
+            action="store_true",
+            help="デモ実績（架空の値）をすべて削除します。入力された実際の値は残ります。",
+        )
 
-    def handle(self, *args, fixtures, demo, **options):
+    def handle(self, *args, fixtures, demo, remove_demo, **options):
+        if demo and remove_demo:
+            raise CommandError("--demo と --remove-demo は同時に指定できません。")
         try:
             report = load_plan(directory=fixtures)
         except PlanLoadError as exc:
@@ -32,3 +40,19 @@ class Command(BaseCommand):
         for warning in report.warnings:
             self.stderr.write(self.style.WARNING(warning))
         self.stdout.write(self.style.SUCCESS(f"計画を読み込みました: {report.summary()}"))
+        if demo:
+            result = load_demo_actuals()
+            self.stdout.write(
+                self.style.WARNING(
+                    f"デモ用の架空の実績値を読み込みました: 追加 {result.created} 件、"
+                    f"更新 {result.updated} 件、変更なし {result.unchanged} 件、"
+                    f"入力済みの実際の値を残した {result.kept_real} 件、経費 {result.costs} 件"
+                )
+            )
+        if remove_demo:
+            actuals, costs = remove_demo_data()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"デモ用の架空の値を削除しました: 実績 {actuals} 件、経費 {costs} 件"
+                )
+            )

@@ -1,0 +1,142 @@
+"""Demo actuals: made-up figures so a newcomer sees a living plan. Never the city's numbers.
+
+Every row made here has ``is_demo=True``; pages and exports say 「デモ用の架空の実績値を含みます」
+wherever one is shown. The figures are deterministic (same plan → same demo) and chosen so that
+every grade (A, B, C, D and 未測定) appears at the latest demo year. Real actuals are never
+overwritten: a (KPI, FY) that already has a real actual is left alone.
+"""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+
+from kpis.calculations import AT_MOST, STAGED, THRESHOLD, expected_progress
+from kpis.models import Actual, Kpi
+from systems.models import CostRecord, System
+
+DEMO_YEARS = (2024, 2025)  # R6, R7
+DEMO_NOTE = "デモ用の架空の値（計画書にはない、画面確認用の値です）"
+# For numeric KPIs: the share of the expected progress reached at the last demo year.
+SCENARIOS = ("A", "B", "C", "A", "D", "B", "A", "C", "-")
+SHARE_OF_EXPECTED = {"A": Decimal("1.15"), "B": Decimal("0.8"), "C": Decimal("0.35")}
+STAGES = {"A": "完了", "B": "着手", "C": "着手", "D": "未着手"}
+
+
+@dataclass
+class DemoReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_real: int = 0
+    costs: int = 0
+
+
+def _round(value: Decimal, unit: str) -> Decimal:
+    step = Decimal("0.1") if unit in {"％", "%"} else Decimal(1)
+    return value.quantize(step, rounding=ROUND_HALF_UP)
+
+
+def demo_value(kpi: Kpi, scenario: str, year: int) -> tuple[Decimal | None, str]:
+    """A made-up actual for ``kpi`` in ``year`` that should land on ``scenario``'s grade."""
+    spec = kpi.spec
+    last = DEMO_YEARS[-1]
+    if spec.kind == STAGED:
+        if year < last:
+            return None, "着手" if scenario in {"A", "B", "C"} else "未着手"
+        return None, STAGES[scenario]
+    target = spec.target
+    if spec.kind == THRESHOLD:
+        # Met gives A; a rate of 80% gives B; 50% gives C (a threshold KPI cannot fall to D).
+        rate = {"B": Decimal("0.8"), "C": Decimal("0.5"), "D": Decimal("0.5")}.get(scenario)
+        if rate is None or year < last:
+            floor = spec.baseline if spec.baseline is not None else target
+            value = target * Decimal("0.9") if spec.operator == AT_MOST else max(target, floor)
+        else:
+            value = target / rate if spec.operator == AT_MOST else target * rate
+        return _round(value, kpi.unit), ""
+    baseline = spec.baseline if spec.baseline is not None else Decimal(0)
+    expected_last = expected_progress(spec, last)
+    if scenario == "D" and baseline <= 0:
+        scenario = "C"  # falling below a zero baseline would need a negative count
+    if scenario == "D":
+        rate = Decimal(-5)
+    else:
+        rate = expected_last * SHARE_OF_EXPECTED[scenario]
+    if year < last:
+        rate = rate * expected_progress(spec, year) / expected_last if expected_last else rate
+    value = baseline + (target - baseline) * rate / Decimal(100)
+    return _round(value, kpi.unit), ""
+
+
+@transaction.atomic
+def load_demo_actuals() -> DemoReport:
+    report = DemoReport()
+    kpis = list(Kpi.objects.in_plan_order())
+    existing = {(a.kpi_id, a.fiscal_year): a for a in Actual.objects.all()}
+    for index, kpi in enumerate(kpis):
+        scenario = SCENARIOS[index % len(SCENARIOS)]
+        if scenario == "-":
+            continue
+        for year in DEMO_YEARS:
+            if kpi.baseline_fiscal_year and year < kpi.baseline_fiscal_year:
+                continue
+            value, stage = demo_value(kpi, scenario, year)
+            actual = existing.get((kpi.pk, year))
+            if actual is not None and not actual.is_demo:
+                report.kept_real += 1
+                continue
+            if actual is None:
+                actual = Actual(kpi=kpi, fiscal_year=year, is_demo=True)
+                report.created += 1
+            elif (actual.value, actual.stage, actual.note) == (value, stage, DEMO_NOTE):
+                report.unchanged += 1
+                continue
+            else:
+                report.updated += 1
+            actual.value, actual.stage, actual.note = value, stage, DEMO_NOTE
+            actual.full_clean()
+            actual.save()
+    report.costs = _load_demo_costs()
+    return report
+
+
+def _load_demo_costs() -> int:
+    """Yearly operating costs near the printed ones, for the systems that print a number."""
+    made = 0
+    factors = {2024: Decimal("0.97"), 2025: Decimal("1.02")}
+    for system in System.objects.filter(operating_cost_thousand_yen__isnull=False):
+        if system.operating_cost_thousand_yen == 0:
+            continue
+        for year, factor in factors.items():
+            amount = (system.operating_cost_thousand_yen * factor).quantize(Decimal(1))
+            record = CostRecord.objects.filter(
+                system=system, fiscal_year=year, kind=CostRecord.Kind.OPERATING
+            ).first()
+            if record is not None:
+                continue  # a real or earlier demo figure is kept
+            record = CostRecord(
+                system=system,
+                fiscal_year=year,
+                kind=CostRecord.Kind.OPERATING,
+                thousand_yen=amount,
+                note=DEMO_NOTE,
+                is_demo=True,
+            )
+            record.full_clean()
+            record.save()
+            made += 1
+    return made
+
+
+@transaction.atomic
+def remove_demo_data() -> tuple[int, int]:
+    """Delete every demo actual and demo cost record, one by one (so history sees each)."""
+    actuals = costs = 0
+    for actual in Actual.objects.filter(is_demo=True):
+        actual.delete()
+        actuals += 1
+    for record in CostRecord.objects.filter(is_demo=True):
+        record.delete()
+        costs += 1
+    return actuals, costs

@@ -1,0 +1,33 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from kpis.importing import ImportRefused, import_actuals
+
+
+class Command(BaseCommand):
+    help = (
+        "KPIの実績を CSV または Excel（.xlsx）から取り込みます。"
+        "列は kpi_code, fiscal_year, value, note（KPIコード, 年度, 実績値, 備考）。"
+        "1行でも誤りがあれば何も保存しません。"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path, help="取り込むファイル（.csv / .xlsx）")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="保存せずに、追加・更新・変更なしになる行を表示します。",
+        )
+
+    def handle(self, *args, path, dry_run, **options):
+        try:
+            result = import_actuals(path=path, dry_run=dry_run)
+        except ImportRefused as exc:
+            lines = "\n".join(f"  - {error}" for error in exc.errors)
+            raise CommandError(
+                f"{path.name} を取り込めませんでした。何も保存していません。\n{lines}"
+            ) from None
+        for line in result.lines():
+            self.stdout.write(line)
+        self.stdout.write(self.style.SUCCESS(result.summary()))

@@ -1,0 +1,101 @@
+"""Reading a KPI actual as people type it: one parser for files, forms and commands.
+
+「３２４，０８１件」, "324081", "98.2%", "△12", "−3", "3.2万件" → Decimal; 「着手」 → a stage.
+Errors are ``ValueError`` subclasses with a plain Japanese message (no row or column: the caller
+adds where the value came from).
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from kpis.models import Stage
+
+MINUS_SIGNS = {"\u2212": "-", "\uff0d": "-", "\u2010": "-", "\u2013": "-", "△": "-", "▲": "-"}
+MULTIPLIERS = {"万": Decimal(10_000), "千": Decimal(1_000), "億": Decimal(100_000_000)}
+GENERIC_UNITS = {"%", "件", "人", "名", "社", "回", "点", "時間", "地点", "部署", "種類", "業務"}
+_NUMBER_RE = re.compile(
+    r"^(?P<sign>[+-]?)(?P<digits>\d+(?:\.\d+)?)(?P<multiplier>[万千億]?)(?P<rest>.*)$"
+)
+
+
+class ValueParseError(ValueError):
+    """The text is not a value for this KPI; the message says why, in Japanese."""
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    value: Decimal | None = None
+    stage: str = ""
+
+    def display(self) -> str:
+        if self.stage:
+            return self.stage
+        return f"{self.value.normalize():f}" if self.value is not None else ""
+
+
+def normalize_text(raw) -> str:
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
+    for sign, ascii_minus in MINUS_SIGNS.items():
+        text = text.replace(sign, ascii_minus)
+    return text
+
+
+def _strip_unit(text: str, unit: str) -> str:
+    """Drop a trailing unit: the KPI's own first (「31億円」 stays 31), then the common ones."""
+    own = normalize_text(unit).replace(" ", "") if unit else ""
+    candidates = ([own] if own else []) + sorted(GENERIC_UNITS, key=len, reverse=True)
+    for candidate in candidates:
+        if text.endswith(candidate) and len(text) > len(candidate):
+            return text[: -len(candidate)]
+    return text
+
+
+def parse_number(raw, *, unit: str = "") -> Decimal:
+    """A number with optional thousands separators, sign, 万/千/億, and a trailing unit."""
+    if isinstance(raw, bool):
+        raise ValueParseError(f"「{raw}」は数値として読めません。")
+    if isinstance(raw, int | Decimal):
+        return Decimal(raw)
+    if isinstance(raw, float):
+        return Decimal(str(raw))
+    text = normalize_text(raw).replace(",", "").replace(" ", "")
+    if not text:
+        raise ValueParseError("実績値が空欄です。")
+    match = _NUMBER_RE.match(_strip_unit(text, unit))
+    if not match:
+        raise ValueParseError(f"「{raw}」は数値として読めません（例: 324,081 や 98.2％）。")
+    if match.group("rest"):
+        raise ValueParseError(
+            f"「{raw}」は数値として読めません"
+            f"（数値のあとの「{match.group('rest')}」が単位として分かりません）。"
+        )
+    value = Decimal(match.group("sign") + match.group("digits"))
+    if match.group("multiplier"):
+        value *= MULTIPLIERS[match.group("multiplier")]
+    return value
+
+
+def parse_stage(raw) -> str:
+    text = normalize_text(raw)
+    if text in Stage.values:
+        return text
+    choices = "・".join(Stage.values)
+    raise ValueParseError(
+        f"「{raw}」は段階として読めません（{choices} のいずれかを入力してください）。"
+    )
+
+
+def parse_actual(raw, *, milestone: bool, unit: str = "") -> ParsedValue:
+    """The value of one actual for a KPI: a stage for a milestone KPI, else a number."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        raise ValueParseError("実績値が空欄です。")
+    if milestone:
+        return ParsedValue(stage=parse_stage(raw))
+    text = normalize_text(raw) if isinstance(raw, str) else ""
+    if text in Stage.values:
+        raise ValueParseError(
+            f"このKPIは数値で測ります。段階「{text}」ではなく数値を入力してください。"
+        )
+    return ParsedValue(value=parse_number(raw, unit=unit))
