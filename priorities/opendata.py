@@ -248,6 +248,10 @@ def build_document(*, published_fiscal_year: int | None = None) -> dict:
     return document
 
 
+def one_decimal(value) -> str | None:
+    return None if value is None else f"{value:.1f}"
+
+
 CSV_HEADER = [
     "項目番号",
     "重点項目",
@@ -299,7 +303,7 @@ def kpi_rows(document: dict):
                     kpi["target"]["text"] or "",
                     latest["fiscal_year"] if latest else None,
                     latest["value"] if latest else None,
-                    latest["rate_percent"] if latest else None,
+                    one_decimal(latest["rate_percent"]) if latest else None,
                     latest["grade"] if latest else "",
                     latest["reason"] if latest else "",
                     ("はい" if latest["demo"] else "") if latest else "",

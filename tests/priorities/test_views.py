@@ -108,3 +108,34 @@ def test_the_admin_lists_plan_models_in_japanese(admin_client):
     kpi_list = admin_client.get("/admin/kpis/kpi/?q=電子申請")
     assert kpi_list.status_code == 200
     assert "1-1-K01" in kpi_list.content.decode()
+
+
+def test_pages_show_each_kpis_rate_grade_and_reason(client):
+    from kpis.models import Actual, Kpi
+
+    Actual.objects.create(kpi=Kpi.objects.get(code="1-3-K02"), fiscal_year=2025, value=10)
+    page = client.get("/items/1-3/").content.decode()
+    assert "40.0%" in page
+    assert "概ね順調" in page
+    assert "(10 − 12) ÷ (7 − 12) = 40.0%、令和7年度の期待値 50.0% の 0.8 倍 → B（概ね順調）" in page
+    index = client.get("/").content.decode()
+    assert "達成率の平均 <strong>40.0%</strong>（令和7年度の実績）" in index
+
+
+def test_the_csv_carries_the_latest_rate_and_grade(client):
+    import csv
+    import io
+
+    from kpis.models import Actual, Kpi
+
+    Actual.objects.create(kpi=Kpi.objects.get(code="1-3-K02"), fiscal_year=2025, value=10)
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/opendata/plan.csv").content.decode("utf-8-sig")))
+    )
+    row = next(r for r in rows if r["KPIコード"] == "1-3-K02")
+    assert (row["最新実績の年度"], row["最新実績"], row["達成率（％）"], row["評価"]) == (
+        "2025",
+        "10",
+        "40.0",
+        "B",
+    )
