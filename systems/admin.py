@@ -76,3 +76,11 @@ class CostBreakdownAdmin(admin.ModelAdmin):
     list_display = ["system", "name", "initial_cost_text", "operating_cost_text"]
     search_fields = ["name", "system__name"]
     list_select_related = ["system"]
+
+
+@admin.register(SystemPlacement)
+class SystemPlacementAdmin(admin.ModelAdmin):
+    list_display = ["item", "label", "system", "order"]
+    list_filter = ["item"]
+    search_fields = ["system__name", "item__code"]
+    list_select_related = ["item", "system"]
