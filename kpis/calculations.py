@@ -134,7 +134,7 @@ def clamp(value: Decimal, low: Decimal, high: Decimal) -> Decimal:
 def round_percent(value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
-    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) + 0  # + 0 turns −0.0 into 0.0
 
 
 def number(value: Decimal) -> str:

@@ -105,10 +105,13 @@ def _load_demo_costs() -> int:
     """Yearly operating costs near the printed ones, for the systems that print a number."""
     made = 0
     factors = {2024: Decimal("0.97"), 2025: Decimal("1.02")}
-    for system in System.objects.filter(operating_cost_thousand_yen__isnull=False):
-        if system.operating_cost_thousand_yen == 0:
-            continue
+    printed = System.objects.filter(
+        operating_cost_thousand_yen__gt=0, operating_cost_planned=False
+    ).exclude(operating_cost_fiscal_year__isnull=True)
+    for system in printed:
         for year, factor in factors.items():
+            if year < system.operating_cost_fiscal_year:
+                continue  # not yet running that year
             amount = (system.operating_cost_thousand_yen * factor).quantize(Decimal(1))
             record = CostRecord.objects.filter(
                 system=system, fiscal_year=year, kind=CostRecord.Kind.OPERATING

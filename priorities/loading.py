@@ -207,6 +207,14 @@ class _Loader:
                 )
             self.prune(item.bullets.filter(section=section, order__gt=len(texts)))
 
+        # KPIs before systems: a Form ② record may name one of this item's KPIs (unit_kpi).
+        initiatives = data.get("initiatives", [])
+        kpi_order = 0
+        for initiative_data in initiatives:
+            kpi_order = self.load_initiative(item, initiative_data, kpi_order)
+        numbers = [initiative_data["number"] for initiative_data in initiatives]
+        self.prune(item.initiatives.exclude(number__in=numbers))
+
         systems = [
             self.load_system(item, position, system_data)
             for position, system_data in enumerate(data.get("systems", []), start=1)
@@ -237,13 +245,6 @@ class _Loader:
             tool.departments.set(departments)
         self.prune(item.tools.filter(order__gt=len(tools)))
         item.departments.set(owners or [self.department(DEFAULT_DEPARTMENT)])
-
-        initiatives = data.get("initiatives", [])
-        kpi_order = 0
-        for initiative_data in initiatives:
-            kpi_order = self.load_initiative(item, initiative_data, kpi_order)
-        numbers = [initiative_data["number"] for initiative_data in initiatives]
-        self.prune(item.initiatives.exclude(number__in=numbers))
 
     def load_initiative(self, item: PriorityItem, data: dict, kpi_order: int) -> int:
         where = self.where
@@ -341,11 +342,17 @@ class _Loader:
     def load_system(self, item: PriorityItem, position: int, data: dict) -> System:
         name = data["name"]
         departments = self.departments_in(data.get("department"))
+        unit_kpi = None
+        if data.get("unit_kpi"):
+            unit_kpi = Kpi.objects.filter(code=data["unit_kpi"]).first()
+            if unit_kpi is None:
+                self.fail(f"{name} の unit_kpi「{data['unit_kpi']}」というKPIがありません。")
         system = self.sync(
             System,
             {"name": name},
             {
                 "department_id": departments[0].pk if departments else None,
+                "unit_kpi_id": unit_kpi.pk if unit_kpi else None,
                 "overview": data.get("overview") or "",
                 "configuration": data.get("configuration") or "",
                 "introduced": data.get("introduced") or "",

@@ -10,9 +10,11 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from kpis.calculations import Summary
 from kpis.models import Actual, KpiPlacement
 from kpis.progress import combine_summaries, evaluations, summarize_kpis
 from priorities.models import Initiative, Plan, PriorityItem
+from systems.effectiveness import effectiveness, figure_json
 from systems.models import System
 
 SCHEMA_VERSION = "1"
@@ -116,6 +118,7 @@ def money_json(obj, prefix: str) -> dict:
 
 
 def system_json(system) -> dict:
+    figures = effectiveness(system)
     return {
         "name": system.name,
         "items": [p.item.code for p in system.placements.all()],
@@ -145,14 +148,33 @@ def system_json(system) -> dict:
         "effects": system.effects,
         "issues": system.issues,
         "actions": system.actions,
+        "unit_kpi": system.unit_kpi.code if system.unit_kpi else None,
+        "cost_effectiveness": {
+            "total_thousand_yen": figure_json(figures["total"]),
+            "yen_per_unit": [
+                {"fiscal_year": year, **figure_json(figure)} for year, figure in figures["per_unit"]
+            ],
+        },
     }
+
+
+def plan_summary(pillar_summaries, kpis) -> Summary:
+    """The whole plan: progress is the mean of the pillars; grades count each KPI once,
+    at the latest FY that has any actual."""
+    by_kpis = summarize_kpis(kpis)
+    progress = combine_summaries(pillar_summaries).progress
+    return Summary(by_kpis.fiscal_year, progress, by_kpis.grades)
+
+
+def systems_with_costs():
+    return System.objects.select_related("department", "unit_kpi").prefetch_related(
+        "placements__item__pillar", "breakdown", "costs", "unit_kpi__actuals"
+    )
 
 
 def form2_systems() -> list:
     """Every Form ② record, in the order the plan prints them (by its first item)."""
-    systems = System.objects.select_related("department").prefetch_related(
-        "placements__item__pillar", "breakdown", "costs"
-    )
+    systems = systems_with_costs()
 
     def printed_position(system):
         return min(
@@ -225,8 +247,13 @@ def build_document(*, published_fiscal_year: int | None = None) -> dict:
                 "summary": summary_json(summary),
             }
         )
+    pillar_summaries = []
     for number, pillar in pillars.items():
-        pillar["summary"] = summary_json(combine_summaries(summaries_by_pillar[number]))
+        pillar_summary = combine_summaries(summaries_by_pillar[number])
+        pillar_summaries.append(pillar_summary)
+        pillar["summary"] = summary_json(pillar_summary)
+    distinct_kpis = list({kpi.pk: kpi for item in items for kpi in item_kpis(item)}.values())
+    overall = plan_summary(pillar_summaries, distinct_kpis)
     systems = [system_json(system) for system in form2_systems()]
     has_demo = has_demo or any(c["demo"] for s in systems for c in s["costs"])
     document = {
@@ -241,6 +268,7 @@ def build_document(*, published_fiscal_year: int | None = None) -> dict:
         "pillars": list(pillars.values()),
         "items": item_entries,
         "systems": systems,
+        "summary": summary_json(overall),
         "contains_demo_data": has_demo,
     }
     if has_demo:

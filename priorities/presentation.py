@@ -49,3 +49,44 @@ def roadmap_table(items: list[dict], item: dict) -> tuple[list[int], list[dict]]
         {**initiative, "rows": roadmap_rows(initiative, years)}
         for initiative in item["initiatives"]
     ]
+
+
+def kpi_years(items: list[dict]) -> list[int]:
+    """FY columns for KPI tables: the roadmap's years plus any year with an actual."""
+    years = set(roadmap_years(items))
+    for item in items:
+        for initiative in item["initiatives"]:
+            for kpi in initiative["kpis"]:
+                years.update(actual["fiscal_year"] for actual in kpi["actuals"])
+    return sorted(years)
+
+
+def kpi_rows(item: dict, years: list[int]) -> list[dict]:
+    """One row per KPI placement of an item, with its actual (or None) in each FY column."""
+    rows = []
+    for initiative in item["initiatives"]:
+        if not initiative["kpis"]:
+            rows.append({"initiative": initiative, "kpi": None, "cells": [], "latest": None})
+        for kpi in initiative["kpis"]:
+            by_year = {actual["fiscal_year"]: actual for actual in kpi["actuals"]}
+            rows.append(
+                {
+                    "initiative": initiative,
+                    "kpi": kpi,
+                    "cells": [by_year.get(year) for year in years],
+                    "latest": kpi["actuals"][-1] if kpi["actuals"] else None,
+                }
+            )
+    return rows
+
+
+def find_item(document: dict, code: str) -> dict | None:
+    return next((item for item in document["items"] if item["code"] == code), None)
+
+
+def find_kpi(item: dict, kpi_code: str) -> dict | None:
+    for initiative in item["initiatives"]:
+        for kpi in initiative["kpis"]:
+            if kpi["code"] == kpi_code:
+                return {**kpi, "initiative": initiative}
+    return None

@@ -94,6 +94,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "shizuoka_dx.staticfinders.PlotlyFinder",
+]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff:dashboard"

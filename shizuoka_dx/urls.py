@@ -2,21 +2,30 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from kpis import views as kpi_views
 from priorities import views as priority_views
+from systems import views as system_views
 
 admin.site.site_header = "デジタル化推進アクションプラン 管理画面"
 admin.site.site_title = "アクションプラン管理"
 admin.site.index_title = "計画・KPI・システムの管理"
 
+# Public pages only read, and only public data.
 public_patterns = [
     path("", priority_views.index, name="index"),
     path("items/<str:code>/", priority_views.item_detail, name="item"),
+    path("items/<str:code>/kpis/<str:kpi_code>/", kpi_views.kpi_detail, name="kpi"),
     path("opendata/plan.json", priority_views.opendata_json, name="opendata_json"),
     path("opendata/plan.csv", priority_views.opendata_csv, name="opendata_csv"),
 ]
 
+# Everything that needs a login, or changes data, lives under /staff/ (or /admin/).
 staff_patterns = [
     path("", priority_views.staff_dashboard, name="dashboard"),
+    path("items/<str:code>/", priority_views.staff_item_detail, name="item"),
+    path("kpis/<str:kpi_code>/", kpi_views.staff_kpi_detail, name="kpi"),
+    path("systems/", system_views.system_list, name="systems"),
+    path("systems/<int:pk>/", system_views.system_detail, name="system"),
 ]
 
 urlpatterns = [
@@ -32,3 +41,4 @@ urlpatterns = [
 ]
 
 handler404 = "priorities.views.page_not_found"
+handler403 = "priorities.views.permission_denied"

@@ -73,6 +73,15 @@ class System(CostPair):
         related_name="systems",
         verbose_name="様式②を載せている重点項目",
     )
+    unit_kpi = models.ForeignKey(
+        "kpis.Kpi",
+        verbose_name="費用対効果の分母にするKPI",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="運用経費をこのKPIの値で割り、1件あたりの費用を示します（例: 電子申請の受付件数）。",
+    )
     overview = models.TextField("概要", blank=True)
     configuration = models.TextField("構成", blank=True)
     introduced = models.CharField("導入年度（印字どおり）", max_length=100, blank=True)

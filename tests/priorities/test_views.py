@@ -84,7 +84,7 @@ def test_staff_dashboard_shows_every_item_to_staff(staff_client):
     assert response.status_code == 200
     page = response.content.decode()
     assert "職員用ダッシュボード" in page
-    assert page.count('href="/items/') >= 18
+    assert page.count('href="/staff/items/') >= 18
 
 
 def test_the_login_page_is_in_japanese(client):

@@ -1,0 +1,77 @@
+"""The staff dashboard: every item's progress at a chosen FY, filters, and what needs attention."""
+
+from dataclasses import dataclass, field
+
+from kpis.calculations import Summary, combine, summarize
+from kpis.progress import actuals_by_year
+from priorities.opendata import item_kpis, plan_items
+
+
+@dataclass
+class ItemRow:
+    item: object
+    summary: Summary
+    results: list  # (kpi, result or None)
+
+
+@dataclass
+class PillarRow:
+    pillar: object
+    summary: Summary
+    items: list[ItemRow] = field(default_factory=list)
+
+
+@dataclass
+class Dashboard:
+    fiscal_year: int | None
+    years: list[int]
+    pillars: list[PillarRow]
+    attention: list  # (item, kpi, result or None, why)
+    overall: Summary
+
+
+def build_dashboard(
+    *,
+    fiscal_year: int | None = None,
+    pillar: int | None = None,
+    department: int | None = None,
+    grade: str | None = None,
+) -> Dashboard:
+    items = list(plan_items())
+    kpis_by_item = {item.pk: item_kpis(item) for item in items}
+    years = sorted(
+        {a.fiscal_year for kpis in kpis_by_item.values() for k in kpis for a in k.actuals.all()}
+    )
+    year = fiscal_year if fiscal_year is not None else (years[-1] if years else None)
+    pillars: dict[int, PillarRow] = {}
+    attention = []
+    flagged = set()
+    for item in items:
+        if pillar and item.pillar.number != pillar:
+            continue
+        if department and department not in {d.pk for d in item.departments.all()}:
+            continue
+        results = []
+        for kpi in kpis_by_item[item.pk]:
+            actual = actuals_by_year(kpi).get(year) if year else None
+            result = kpi.evaluate(actual, fiscal_year=year) if actual else None
+            results.append((kpi, result))
+            if kpi.pk in flagged:
+                continue
+            if result is None:
+                attention.append((item, kpi, None, "この年度の実績が未入力"))
+                flagged.add(kpi.pk)
+            elif result.grade in {"C", "D"}:
+                attention.append((item, kpi, result, f"評価 {result.grade}（{result.label}）"))
+                flagged.add(kpi.pk)
+        if grade and not any((r.grade if r else "-") == grade for _kpi, r in results):
+            continue
+        summary = summarize([r for _kpi, r in results], year)
+        row = pillars.setdefault(
+            item.pillar.number, PillarRow(item.pillar, Summary(year, None, {}))
+        )
+        row.items.append(ItemRow(item, summary, results))
+    for row in pillars.values():
+        row.summary = combine([item_row.summary for item_row in row.items])
+    overall = combine([row.summary for row in pillars.values()])
+    return Dashboard(year, years, list(pillars.values()), attention, overall)

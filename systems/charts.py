@@ -1,0 +1,38 @@
+"""The Form ② cost chart: initial vs operating cost per system (thousand yen)."""
+
+import plotly.graph_objects as go
+
+from kpis.charts import base_layout, to_json
+
+
+def cost_figure(rows: list[dict]) -> dict:
+    """rows: {"name", "initial", "operating"} with thousand-yen numbers or None (not printed)."""
+    names = [row["name"] for row in rows][::-1]
+    figure = go.Figure()
+    for key, label, color in (
+        ("initial", "導入経費", "#0017c1"),
+        ("operating", "運用経費（年額）", "#8f5a00"),
+    ):
+        values = [row[key] for row in rows][::-1]
+        figure.add_trace(
+            go.Bar(
+                y=names,
+                x=[v if v is not None else 0 for v in values],
+                name=label,
+                orientation="h",
+                marker={"color": color},
+                text=[f"{v:,.0f}千円" if v is not None else "記載なし" for v in values],
+                textposition="outside",
+                hovertemplate="%{y}<br>" + label + ": %{text}<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        **base_layout(
+            barmode="group",
+            height=80 + 48 * len(rows),
+            margin={"l": 260, "r": 90, "t": 30, "b": 50},
+            xaxis={"title": "千円", "gridcolor": "#e6e6e6"},
+            legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+        )
+    )
+    return to_json(figure)
