@@ -52,20 +52,21 @@ def build_dashboard(
         if department and department not in {d.pk for d in item.departments.all()}:
             continue
         results = []
+        item_attention = []
         for kpi in kpis_by_item[item.pk]:
             actual = actuals_by_year(kpi).get(year) if year else None
             result = kpi.evaluate(actual, fiscal_year=year) if actual else None
             results.append((kpi, result))
-            if kpi.pk in flagged:
-                continue
             if result is None:
-                attention.append((item, kpi, None, "この年度の実績が未入力"))
-                flagged.add(kpi.pk)
+                item_attention.append((item, kpi, None, "この年度の実績が未入力"))
             elif result.grade in {"C", "D"}:
-                attention.append((item, kpi, result, f"評価 {result.grade}（{result.label}）"))
-                flagged.add(kpi.pk)
+                item_attention.append((item, kpi, result, f"評価 {result.grade}（{result.label}）"))
         if grade and not any((r.grade if r else "-") == grade for _kpi, r in results):
             continue
+        for entry in item_attention:
+            if entry[1].pk not in flagged:  # a repeated KPI is listed once
+                attention.append(entry)
+                flagged.add(entry[1].pk)
         summary = summarize([r for _kpi, r in results], year)
         row = pillars.setdefault(
             item.pillar.number, PillarRow(item.pillar, Summary(year, None, {}))

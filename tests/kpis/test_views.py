@@ -1,0 +1,118 @@
+import re
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from kpis.models import Actual, Kpi
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor(client, django_user_model):
+    user = django_user_model.objects.create_user("editor", password="x" * 16)
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_actual", "change_actual"])
+    )
+    client.force_login(user)
+    return user
+
+
+def test_the_public_kpi_page_has_a_chart_and_the_same_numbers_in_a_table(client):
+    Actual.objects.create(kpi=Kpi.objects.get(code="1-3-K02"), fiscal_year=2025, value=10)
+    response = client.get("/items/1-3/kpis/1-3-K02/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'data-chart="trend-chart"' in page
+    assert '<script id="trend-chart" type="application/json">' in page
+    assert "/static/vendor/plotly.min.js" in page
+    assert "<caption>1-3-K02の年度ごとの実績と評価</caption>" in page
+    assert "令和7年度（2025年度）" in page
+    assert "(10 − 12) ÷ (7 − 12) = 40.0%" in page
+    assert "②12時間（R6）" in page
+
+
+def test_a_kpi_page_for_a_kpi_not_in_that_item_is_404(client):
+    assert client.get("/items/1-3/kpis/1-1-K01/").status_code == 404
+    assert client.get("/items/1-2/kpis/1-1-K01/").status_code == 200  # printed there as 再掲
+
+
+def test_pages_load_nothing_from_other_hosts(client):
+    for path in ["/", "/items/1-1/", "/items/1-3/kpis/1-3-K02/"]:
+        page = client.get(path).content.decode()
+        sources = re.findall(r'(?:src|href)="([^"]+)"', page)
+        assert sources
+        assert all(not s.startswith(("http:", "https:", "//")) for s in sources), path
+
+
+def test_plotly_is_loaded_only_on_pages_with_a_chart(client):
+    assert "plotly.min.js" not in client.get("/items/1-1/").content.decode()
+    assert "plotly.min.js" in client.get("/").content.decode()
+
+
+def test_the_staff_kpi_page_needs_a_login(client):
+    response = client.get("/staff/kpis/1-3-K02/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_an_unknown_kpi_is_404_for_staff(client, editor):
+    assert client.get("/staff/kpis/9-9-K01/").status_code == 404
+
+
+def test_staff_enter_an_actual_the_way_they_type_it(client, editor):
+    page = client.get("/staff/kpis/1-1-K01/").content.decode()
+    assert "実績の入力・修正" in page
+    response = client.post(
+        "/staff/kpis/1-1-K01/",
+        {"fiscal_year": "令和６年度", "value": "３２４，０８１件", "note": "速報値"},
+    )
+    assert response.status_code == 302
+    actual = Actual.objects.get(kpi__code="1-1-K01", fiscal_year=2024)
+    assert (actual.value, actual.note, actual.entered_by, actual.is_demo) == (
+        Decimal(324081),
+        "速報値",
+        editor,
+        False,
+    )
+    followed = client.get(response["Location"]).content.decode()
+    assert "令和6年度（2024年度）の実績を登録しました" in followed
+
+
+def test_posting_the_same_year_corrects_the_actual(client, editor):
+    client.post("/staff/kpis/1-1-K01/", {"fiscal_year": "R6", "value": "324081"})
+    client.post("/staff/kpis/1-1-K01/", {"fiscal_year": "2024", "value": "325,000"})
+    assert Actual.objects.filter(kpi__code="1-1-K01").count() == 1
+    assert Actual.objects.get(kpi__code="1-1-K01").value == Decimal(325000)
+
+
+@pytest.mark.parametrize(
+    ("code", "data", "message"),
+    [
+        ("1-1-K01", {"fiscal_year": "R6", "value": "たくさん"}, "数値として読めません"),
+        ("1-1-K01", {"fiscal_year": "R12", "value": "5"}, "計画の期間外"),
+        ("1-1-K01", {"fiscal_year": "来年", "value": "5"}, "年度として読めません"),
+        ("1-1-K01", {"fiscal_year": "R6", "value": "完了"}, "数値で測ります"),
+        ("1-1-K03", {"fiscal_year": "R7", "value": "50"}, "段階として読めません"),
+        ("1-1-K01", {"fiscal_year": "", "value": ""}, "このフィールドは必須です"),
+    ],
+)
+def test_bad_input_gets_the_same_japanese_errors_as_the_import(client, editor, code, data, message):
+    response = client.post(f"/staff/kpis/{code}/", data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Actual.objects.exists()
+
+
+def test_staff_without_the_permission_cannot_enter_actuals(client, staff_user):
+    client.force_login(staff_user)
+    page = client.get("/staff/kpis/1-1-K01/").content.decode()
+    assert "入力する権限がありません" in page
+    response = client.post("/staff/kpis/1-1-K01/", {"fiscal_year": "R6", "value": "1"})
+    assert response.status_code == 403
+    assert not Actual.objects.exists()
+
+
+def test_the_kpi_page_refuses_other_methods(client, editor):
+    assert client.put("/staff/kpis/1-1-K01/").status_code == 405

@@ -1,0 +1,91 @@
+"""Pages run a fixed number of queries however large the plan is (real plan vs. three times it)."""
+
+import json
+import re
+import shutil
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kpis.demo import load_demo_actuals
+from priorities.loading import load_plan
+from priorities.models import PriorityItem
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "/",
+    "/items/1-1/",
+    "/items/1-3/kpis/1-3-K02/",
+    "/opendata/plan.json",
+    "/opendata/plan.csv",
+    "/staff/",
+    "/staff/items/1-1/",
+    "/staff/kpis/1-3-K02/",
+    "/staff/systems/",
+]
+
+
+def _recode(text: str, mapping: dict[str, str]) -> str:
+    return re.sub(
+        r"\b([1-9]-[1-9][0-9]?)(-K\d\d)\b",
+        lambda m: mapping.get(m.group(1), m.group(1)) + m.group(2),
+        text,
+    )
+
+
+def write_triple_plan(target):
+    """Copy fixtures/ and add two copies of every item (1-1 → 1-11, 1-21 …) with their KPIs."""
+    shutil.copytree(settings.PLAN_FIXTURES_DIR, target)
+    plan_path = target / "plan" / "plan.json"
+    plan = json.loads(plan_path.read_text(encoding="utf-8"))
+    for copy in (1, 2):
+        mapping = {}
+        for pillar in plan["pillars"]:
+            for code in [c for c in pillar["items"] if c.count("-") == 1 and len(c) == 3]:
+                number, order = code.split("-")
+                mapping[code] = f"{number}-{copy}{order}"
+        for pillar in plan["pillars"]:
+            originals = [c for c in pillar["items"] if c in mapping]
+            pillar["items"] += [mapping[c] for c in originals]
+        for code, new_code in mapping.items():
+            source = (target / "plan" / "items" / f"{code}.json").read_text(encoding="utf-8")
+            data = json.loads(_recode(source, mapping))
+            data["code"] = new_code
+            for system in data.get("systems", []):
+                system["name"] += f"（複製{copy}）"
+            (target / "plan" / "items" / f"{new_code}.json").write_text(
+                json.dumps(data, ensure_ascii=False), encoding="utf-8"
+            )
+    plan_path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+
+
+def count_queries(client, path):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(context.captured_queries)
+
+
+@pytest.fixture
+def logged_in(client, django_user_model):
+    user = django_user_model.objects.create_superuser("counter", password="x" * 16)
+    client.force_login(user)
+    return client
+
+
+def test_pages_run_the_same_number_of_queries_for_a_plan_three_times_as_large(logged_in, tmp_path):
+    load_demo_actuals()
+    real = {path: count_queries(logged_in, path) for path in PAGES}
+
+    write_triple_plan(tmp_path / "fixtures")
+    load_plan(directory=tmp_path / "fixtures")
+    load_demo_actuals()
+    assert PriorityItem.objects.count() == 54
+    large = {path: count_queries(logged_in, path) for path in PAGES}
+
+    assert large == real
+    # And the counts stay small: a page is a handful of prefetches, not a query per row.
+    assert max(real.values()) <= 25, real
