@@ -8,10 +8,11 @@ from kpis.charts import base_layout, to_json
 def cost_figure(rows: list[dict]) -> dict:
     """rows: {"name", "initial", "operating"} with thousand-yen numbers or None (not printed)."""
     names = [row["name"] for row in rows][::-1]
+    largest = max([row[key] or 0 for row in rows for key in ("initial", "operating")], default=0)
     figure = go.Figure()
     for key, label, color in (
-        ("initial", "導入経費", "#0017c1"),
         ("operating", "運用経費（年額）", "#8f5a00"),
+        ("initial", "導入経費", "#0017c1"),
     ):
         values = [row[key] for row in rows][::-1]
         figure.add_trace(
@@ -31,8 +32,12 @@ def cost_figure(rows: list[dict]) -> dict:
             barmode="group",
             height=80 + 48 * len(rows),
             margin={"l": 260, "r": 90, "t": 30, "b": 50},
-            xaxis={"title": "千円", "gridcolor": "#e6e6e6"},
-            legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+            xaxis={
+                "title": "千円",
+                "gridcolor": "#e6e6e6",
+                "range": [0, (largest or 1) * 1.25],  # room for the value labels
+            },
+            legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "traceorder": "reversed"},
         )
     )
     return to_json(figure)
