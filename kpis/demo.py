@@ -94,6 +94,10 @@ def load_demo_actuals() -> DemoReport:
                 continue
             else:
                 report.updated += 1
+            if actual.pk and actual.locking_evaluation():
+                report.updated -= 1
+                report.kept_real += 1  # an approved year stays as it was approved
+                continue
             actual.value, actual.stage, actual.note = value, stage, DEMO_NOTE
             actual.full_clean()
             actual.save()

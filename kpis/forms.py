@@ -18,6 +18,7 @@ class ActualForm(forms.Form):
     note = forms.CharField(
         label="備考・出典", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, kpi: Kpi, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from kpis.calculations import KpiSpec, Result, evaluate
 from shizuoka_dx.validators import validate_fiscal_year
@@ -30,6 +31,13 @@ class Stage(models.TextChoices):
 class KpiQuerySet(models.QuerySet):
     def in_plan_order(self):
         return self.order_by("item__pillar__number", "item__order", "order")
+
+    def for_user(self, user):
+        """KPIs printed on an item the user may see (a repeated KPI counts for both items)."""
+        from priorities.models import PriorityItem
+
+        visible = PriorityItem.objects.for_user(user)
+        return self.filter(placements__initiative__item__in=visible).distinct()
 
 
 class Kpi(models.Model):
@@ -75,6 +83,7 @@ class Kpi(models.Model):
     )
 
     objects = KpiQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "KPI"
@@ -157,6 +166,7 @@ class KpiPlacement(models.Model):
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="placements")
     order = models.PositiveSmallIntegerField("取組の中での順番")
     note = models.CharField("記載（再掲・共通など）", max_length=20, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "KPIの記載箇所"
@@ -168,6 +178,11 @@ class KpiPlacement(models.Model):
 
     def __str__(self):
         return f"{self.initiative} ← {self.kpi.code}"
+
+
+class ActualQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(kpi__in=Kpi.objects.for_user(user))
 
 
 class Actual(models.Model):
@@ -191,6 +206,10 @@ class Actual(models.Model):
     )
     entered_at = models.DateTimeField("入力日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
+    version = models.PositiveIntegerField("版", default=1)
+    history = HistoricalRecords()
+
+    objects = ActualQuerySet.as_manager()
 
     class Meta:
         verbose_name = "実績"
@@ -219,10 +238,29 @@ class Actual(models.Model):
             return self.stage
         return format_number(self.value)
 
+    def locking_evaluation(self):
+        """The approved (or published) evaluation that holds this actual fixed, if any."""
+        from priorities.models import Evaluation
+
+        return (
+            Evaluation.objects.filter(
+                item__initiatives__kpi_placements__kpi_id=self.kpi_id,
+                fiscal_year=self.fiscal_year,
+                status__in=[Evaluation.Status.APPROVED, Evaluation.Status.PUBLISHED],
+            )
+            .select_related("item")
+            .first()
+        )
+
     def clean(self):
         if not self.kpi_id:
             return
         kpi = self.kpi
+        if self.fiscal_year and (locked_by := self.locking_evaluation()):
+            raise ValidationError(
+                f"{locked_by.item.code} の{self.fiscal_year}年度の評価は{locked_by.get_status_display()}のため、"
+                "この実績は変更できません。変更が必要な場合は、DX推進課に評価の再開を依頼してください。"
+            )
         if kpi.is_milestone and not self.stage:
             raise ValidationError(
                 {"stage": "このKPIは段階（未着手・着手・完了）で入力してください。"}

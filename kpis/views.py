@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,11 +11,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 from kpis.charts import trend_figure
 from kpis.forms import ActualForm
 from kpis.models import Actual, Kpi
-from kpis.services import actual_record
+from kpis.services import ActualConflict, actual_record
+from priorities import permissions
+from priorities.models import Evaluation
 from priorities.opendata import kpi_json
 from priorities.presentation import find_kpi
 from priorities.views import item_or_404, public_document
 from shizuoka_dx.fiscal import format_fiscal_year
+from shizuoka_dx.history import entries
 
 
 def _kpi_context(kpi: dict, item: dict, document: dict | None = None) -> dict:
@@ -40,25 +43,76 @@ def kpi_detail(request, code, kpi_code):
     return render(request, "kpis/detail.html", context)
 
 
-def kpi_or_404(kpi_code: str) -> Kpi:
-    queryset = Kpi.objects.select_related("item__pillar").prefetch_related(
-        Prefetch("actuals", queryset=Actual.objects.select_related("entered_by")),
-        "placements__initiative__item",
+def kpi_for(user, kpi_code: str) -> Kpi:
+    queryset = (
+        Kpi.objects.for_user(user)
+        .select_related("item__pillar")
+        .prefetch_related(
+            Prefetch("actuals", queryset=Actual.objects.select_related("entered_by")),
+            "placements__initiative__item__departments",
+        )
     )
     return get_object_or_404(queryset, code=kpi_code)
+
+
+def provenance(kpi: Kpi) -> list[dict]:
+    """Each actual with who entered it, who approved the evaluation that holds it, and its source."""
+    items = [p.initiative.item_id for p in kpi.placements.all()]
+    approvals = {
+        e.fiscal_year: e
+        for e in Evaluation.objects.filter(
+            item_id__in=items,
+            status__in=[Evaluation.Status.APPROVED, Evaluation.Status.PUBLISHED],
+        ).select_related("approved_by", "item")
+    }
+    return [
+        {
+            "actual": actual,
+            "entered_by": actual.entered_by,
+            "approval": approvals.get(actual.fiscal_year),
+        }
+        for actual in sorted(kpi.actuals.all(), key=lambda a: a.fiscal_year, reverse=True)
+    ]
+
+
+def kpi_history(kpi: Kpi):
+    records = [
+        *Kpi.history.filter(id=kpi.pk).select_related("history_user"),
+        *Actual.history.filter(kpi_id=kpi.pk).select_related("history_user"),
+    ]
+
+    def describe(record):
+        if record.instance_type is Actual:
+            return f"{format_fiscal_year(record.fiscal_year)}の実績"
+        return "KPIの定義"
+
+    return entries(records, describe=describe)[:50]
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def staff_kpi_detail(request, kpi_code):
-    kpi = kpi_or_404(kpi_code)
-    can_edit = request.user.has_perm("kpis.change_actual") and request.user.has_perm(
-        "kpis.add_actual"
-    )
-    form = ActualForm(request.POST or None, kpi=kpi)
+    kpi = kpi_for(request.user, kpi_code)
+    items = [placement.initiative.item for placement in kpi.placements.all()]
+    can_edit = any(permissions.can_edit_item(request.user, item) for item in items)
+    initial = {}
+    editing = None
+    if request.GET.get("fy"):
+        editing = next(
+            (a for a in kpi.actuals.all() if str(a.fiscal_year) == request.GET["fy"]), None
+        )
+        if editing:
+            initial = {
+                "fiscal_year": str(editing.fiscal_year),
+                "value": editing.display_value.replace(",", ""),
+                "note": editing.note,
+                "version": editing.version,
+            }
+    form = ActualForm(request.POST or None, kpi=kpi, initial=initial)
+    status = 200
     if request.method == "POST":
         if not can_edit:
-            return render(request, "403.html", status=403)
+            raise PermissionDenied
         if form.is_valid():
             try:
                 actual, created = actual_record(
@@ -67,9 +121,13 @@ def staff_kpi_detail(request, kpi_code):
                     parsed=form.cleaned_data["value"],
                     note=form.cleaned_data["note"],
                     user=request.user,
+                    version=form.cleaned_data["version"],
                 )
+            except ActualConflict as exc:
+                form.add_error(None, str(exc))
             except ValidationError as exc:
-                form.add_error(None, exc)
+                for message in exc.messages:
+                    form.add_error(None, message)
             else:
                 verb = "登録しました" if created else "修正しました"
                 messages.success(
@@ -77,6 +135,7 @@ def staff_kpi_detail(request, kpi_code):
                     f"{kpi.code} の{format_fiscal_year(actual.fiscal_year)}の実績を{verb}。",
                 )
                 return redirect("staff:kpi", kpi_code=kpi.code)
+        status = 400
     item = {"code": kpi.item.code, "title": kpi.item.title}
     context = _kpi_context(kpi_json(kpi), item)
     context.update(
@@ -84,9 +143,11 @@ def staff_kpi_detail(request, kpi_code):
             "staff": True,
             "can_edit": can_edit,
             "form": form,
+            "editing": editing,
             "kpi_object": kpi,
             "placements": kpi.placements.all(),
+            "provenance": provenance(kpi),
+            "history": kpi_history(kpi),
         }
     )
-    status = 400 if request.method == "POST" else 200
     return render(request, "kpis/detail.html", context, status=status)

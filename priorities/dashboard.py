@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from kpis.calculations import Summary, combine, summarize
 from kpis.progress import actuals_by_year
+from priorities.models import Evaluation, PriorityItem
 from priorities.opendata import item_kpis, plan_items
 
 
@@ -12,6 +13,7 @@ class ItemRow:
     item: object
     summary: Summary
     results: list  # (kpi, result or None)
+    evaluation: object = None
 
 
 @dataclass
@@ -28,21 +30,29 @@ class Dashboard:
     pillars: list[PillarRow]
     attention: list  # (item, kpi, result or None, why)
     overall: Summary
+    has_demo: bool = False
 
 
 def build_dashboard(
     *,
+    user,
     fiscal_year: int | None = None,
     pillar: int | None = None,
     department: int | None = None,
     grade: str | None = None,
 ) -> Dashboard:
-    items = list(plan_items())
+    items = list(plan_items().filter(pk__in=PriorityItem.objects.for_user(user).values("pk")))
     kpis_by_item = {item.pk: item_kpis(item) for item in items}
     years = sorted(
         {a.fiscal_year for kpis in kpis_by_item.values() for k in kpis for a in k.actuals.all()}
     )
     year = fiscal_year if fiscal_year is not None else (years[-1] if years else None)
+    evaluations = {
+        e.item_id: e for e in Evaluation.objects.filter(fiscal_year=year, item__in=items)
+    }
+    has_demo = any(
+        a.is_demo for kpis in kpis_by_item.values() for k in kpis for a in k.actuals.all()
+    )
     pillars: dict[int, PillarRow] = {}
     attention = []
     flagged = set()
@@ -71,8 +81,8 @@ def build_dashboard(
         row = pillars.setdefault(
             item.pillar.number, PillarRow(item.pillar, Summary(year, None, {}))
         )
-        row.items.append(ItemRow(item, summary, results))
+        row.items.append(ItemRow(item, summary, results, evaluations.get(item.pk)))
     for row in pillars.values():
         row.summary = combine([item_row.summary for item_row in row.items])
     overall = combine([row.summary for row in pillars.values()])
-    return Dashboard(year, years, list(pillars.values()), attention, overall)
+    return Dashboard(year, years, list(pillars.values()), attention, overall, has_demo)

@@ -1,7 +1,9 @@
 """The plan, its pillars and priority items, and each item's Form ① (様式①) content."""
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from shizuoka_dx.validators import validate_fiscal_year
 
@@ -14,6 +16,7 @@ class Plan(models.Model):
     basic_policies = models.JSONField("基本方針", default=list, blank=True)
     purpose = models.TextField("策定の目的", blank=True)
     supplement = models.TextField("全庁的な取組（補足）", blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "計画"
@@ -25,6 +28,12 @@ class Plan(models.Model):
 
 class Department(models.Model):
     name = models.CharField("課名", max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name="所属する職員",
+        related_name="departments",
+        blank=True,
+    )
 
     class Meta:
         verbose_name = "所管課"
@@ -39,6 +48,7 @@ class Pillar(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="pillars")
     number = models.PositiveSmallIntegerField("番号")
     title = models.CharField("基本方針の柱", max_length=200)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "基本方針の柱"
@@ -55,6 +65,16 @@ class Pillar(models.Model):
 class PriorityItemQuerySet(models.QuerySet):
     def in_plan_order(self):
         return self.order_by("pillar__number", "order")
+
+    def for_user(self, user):
+        """The items a user may see on staff pages: all for DX staff, their own for heads."""
+        from priorities.permissions import department_ids, is_department_head, is_dx_staff
+
+        if is_dx_staff(user):
+            return self
+        if is_department_head(user):
+            return self.filter(departments__in=department_ids(user)).distinct()
+        return self.none()
 
 
 class PriorityItem(models.Model):
@@ -73,6 +93,7 @@ class PriorityItem(models.Model):
     )
 
     objects = PriorityItemQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[departments])
 
     class Meta:
         verbose_name = "重点項目"
@@ -105,6 +126,7 @@ class NarrativeBullet(models.Model):
     section = models.CharField("欄", max_length=10, choices=Section.choices)
     order = models.PositiveSmallIntegerField("順番")
     text = models.TextField("記載内容")
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "現状・目指す姿・課題の記載"
@@ -129,6 +151,7 @@ class Initiative(models.Model):
     ref = models.CharField("推進プランの番号", max_length=20, blank=True, help_text="例: 1-1-2")
     repeated = models.BooleanField("再掲", default=False)
     kpi_note = models.TextField("KPIについての記載（省略の理由など）", blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "主な取組"
@@ -152,6 +175,7 @@ class RoadmapEntry(models.Model):
         "終了年度", null=True, blank=True, validators=[validate_fiscal_year]
     )
     text = models.CharField("内容", max_length=300)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "ロードマップ"
@@ -195,6 +219,7 @@ class FormTool(models.Model):
         blank=True,
         related_name="form_tools",
     )
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "主な業務システム/活用ツール"
@@ -206,3 +231,112 @@ class FormTool(models.Model):
 
     def __str__(self):
         return f"{self.label}{self.name}"
+
+
+class EvaluationQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(item__in=PriorityItem.objects.for_user(user))
+
+
+class Evaluation(models.Model):
+    """The yearly CHECK and ACT of one item: analysis, issues, countermeasures, next year's plan."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "下書き"
+        SUBMITTED = "submitted", "提出済み（承認待ち）"
+        APPROVED = "approved", "承認済み"
+        PUBLISHED = "published", "公表済み"
+
+    item = models.ForeignKey(PriorityItem, on_delete=models.CASCADE, related_name="evaluations")
+    fiscal_year = models.PositiveSmallIntegerField("年度", validators=[validate_fiscal_year])
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    quantitative = models.TextField(
+        "達成状況の分析（定量）",
+        blank=True,
+        help_text="KPIの達成率と評価から作った文案を修正できます。",
+    )
+    qualitative = models.TextField("達成状況の分析（定性）", blank=True)
+    issues = models.TextField("課題", blank=True)
+    countermeasures = models.TextField("対策", blank=True)
+    next_plan = models.TextField("次年度の取組（PLAN・DO）", blank=True)
+    return_comment = models.TextField("差し戻し・再開の理由", blank=True)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="最後に編集した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提出した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承認した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField("承認日時", null=True, blank=True)
+    published_at = models.DateTimeField("公表日時", null=True, blank=True)
+    is_demo = models.BooleanField("デモ用の架空の評価", default=False)
+    version = models.PositiveIntegerField("版", default=1)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    history = HistoricalRecords()
+
+    objects = EvaluationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "年度評価（CHECK・ACT）"
+        verbose_name_plural = "年度評価（CHECK・ACT）"
+        ordering = ["item__pillar__number", "item__order", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "fiscal_year"],
+                name="unique_evaluation_per_item_and_fiscal_year",
+                violation_error_message="この項目のこの年度の評価はすでにあります。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.item.code} {self.fiscal_year}年度 評価（{self.get_status_display()}）"
+
+    @property
+    def locks_actuals(self) -> bool:
+        return self.status in {self.Status.APPROVED, self.Status.PUBLISHED}
+
+
+class PublishedSnapshot(models.Model):
+    """What the public sees for a fiscal year: the open-data document frozen at publication."""
+
+    fiscal_year = models.PositiveSmallIntegerField(
+        "年度", unique=True, validators=[validate_fiscal_year]
+    )
+    document = models.JSONField("公表した内容（オープンデータ）")
+    published_at = models.DateTimeField("公表日時")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="公表した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    forced_reason = models.TextField("未承認の項目があるまま公表した理由", blank=True)
+    history = HistoricalRecords(excluded_fields=["document"])
+
+    class Meta:
+        verbose_name = "公表した年度"
+        verbose_name_plural = "公表した年度"
+        ordering = ["-fiscal_year"]
+
+    def __str__(self):
+        return f"{self.fiscal_year}年度の公表"

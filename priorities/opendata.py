@@ -15,7 +15,7 @@ from kpis.models import Actual, KpiPlacement
 from kpis.progress import combine_summaries, evaluations, summarize_kpis
 from priorities.models import Initiative, Plan, PriorityItem
 from systems.effectiveness import effectiveness, figure_json
-from systems.models import System
+from systems.models import CostRecord, System
 
 SCHEMA_VERSION = "1"
 DEMO_NOTICE = "デモ用の架空の実績値を含みます"
@@ -30,10 +30,14 @@ def json_number(value: Decimal | None):
     return float(value)
 
 
-def plan_items():
-    """Every item with all it shows, prefetched: a fixed number of queries for any plan size."""
+def plan_items(actuals=None):
+    """Every item with all it shows, prefetched: a fixed number of queries for any plan size.
+
+    ``actuals`` narrows the actuals shown (a published snapshot shows only approved ones).
+    """
+    actuals = Actual.objects.all() if actuals is None else actuals
     placements = KpiPlacement.objects.select_related("kpi").prefetch_related(
-        Prefetch("kpi__actuals", queryset=Actual.objects.order_by("fiscal_year"))
+        Prefetch("kpi__actuals", queryset=actuals.order_by("fiscal_year"))
     )
     initiatives = Initiative.objects.order_by("number").prefetch_related(
         "roadmap", Prefetch("kpi_placements", queryset=placements.order_by("order"))
@@ -166,15 +170,20 @@ def plan_summary(pillar_summaries, kpis) -> Summary:
     return Summary(by_kpis.fiscal_year, progress, by_kpis.grades)
 
 
-def systems_with_costs():
+def systems_with_costs(actuals=None, costs=None):
+    actuals = Actual.objects.all() if actuals is None else actuals
+    costs = CostRecord.objects.all() if costs is None else costs
     return System.objects.select_related("department", "unit_kpi").prefetch_related(
-        "placements__item__pillar", "breakdown", "costs", "unit_kpi__actuals"
+        "placements__item__pillar",
+        "breakdown",
+        Prefetch("costs", queryset=costs),
+        Prefetch("unit_kpi__actuals", queryset=actuals),
     )
 
 
-def form2_systems() -> list:
+def form2_systems(actuals=None, costs=None) -> list:
     """Every Form ② record, in the order the plan prints them (by its first item)."""
-    systems = systems_with_costs()
+    systems = systems_with_costs(actuals, costs)
 
     def printed_position(system):
         return min(
@@ -185,10 +194,35 @@ def form2_systems() -> list:
     return sorted(systems, key=printed_position)
 
 
-def build_document(*, published_fiscal_year: int | None = None) -> dict:
-    """The whole open-data document (live data unless a published FY is given)."""
+def evaluation_json(evaluation) -> dict:
+    return {
+        "fiscal_year": evaluation.fiscal_year,
+        "status": evaluation.status,
+        "quantitative": evaluation.quantitative,
+        "qualitative": evaluation.qualitative,
+        "issues": evaluation.issues,
+        "countermeasures": evaluation.countermeasures,
+        "next_plan": evaluation.next_plan,
+        "approved_at": evaluation.approved_at.isoformat() if evaluation.approved_at else None,
+        "demo": evaluation.is_demo,
+    }
+
+
+def build_document(
+    *,
+    published_fiscal_year: int | None = None,
+    actuals=None,
+    costs=None,
+    evaluations=None,
+) -> dict:
+    """The whole open-data document: live data, or what a publication shows.
+
+    ``actuals`` and ``costs`` narrow what is shown (None: everything entered); ``evaluations``
+    are the approved CHECK/ACT texts to include, one per item at most.
+    """
     plan = Plan.objects.order_by("pk").first()
-    items = list(plan_items())
+    items = list(plan_items(actuals))
+    evaluation_by_item = {e.item_id: e for e in (evaluations or [])}
     item_entries = []
     summaries_by_pillar: dict[int, list] = {}
     pillars: dict[int, dict] = {}
@@ -245,6 +279,11 @@ def build_document(*, published_fiscal_year: int | None = None) -> dict:
                     for initiative in item.initiatives.all()
                 ],
                 "summary": summary_json(summary),
+                **(
+                    {"evaluation": evaluation_json(evaluation_by_item[item.pk])}
+                    if item.pk in evaluation_by_item
+                    else {}
+                ),
             }
         )
     pillar_summaries = []
@@ -254,7 +293,7 @@ def build_document(*, published_fiscal_year: int | None = None) -> dict:
         pillar["summary"] = summary_json(pillar_summary)
     distinct_kpis = list({kpi.pk: kpi for item in items for kpi in item_kpis(item)}.values())
     overall = plan_summary(pillar_summaries, distinct_kpis)
-    systems = [system_json(system) for system in form2_systems()]
+    systems = [system_json(system) for system in form2_systems(actuals, costs)]
     has_demo = has_demo or any(c["demo"] for s in systems for c in s["costs"])
     document = {
         "schema_version": SCHEMA_VERSION,

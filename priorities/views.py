@@ -1,31 +1,38 @@
-"""Public pages (plan and progress, no login), the open data, the staff dashboard and item page."""
+"""Public pages: the plan and its published progress, and the open data. No login, read only.
 
-from django.contrib.auth.decorators import login_required
+Every public page reads one document: the latest published snapshot (one query), an earlier
+snapshot under /published/<FY>/, or, before the first publication, the plan without actuals.
+"""
+
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from kpis.calculations import GRADE_LABELS
 from kpis.charts import grade_figure
-from priorities.dashboard import build_dashboard
-from priorities.models import Department, Pillar
+from kpis.models import Actual
+from priorities.models import PublishedSnapshot
 from priorities.opendata import CSV_HEADER, build_document, kpi_rows
-from priorities.presentation import (
-    find_item,
-    kpi_years,
-    roadmap_table,
-)
-from priorities.presentation import (
-    kpi_rows as item_kpi_rows,
-)
-from shizuoka_dx.fiscal import FiscalYearError, parse_fiscal_year
+from priorities.presentation import find_item, kpi_years, roadmap_table
+from priorities.presentation import kpi_rows as item_kpi_rows
 from shizuoka_dx.spreadsheets import csv_bytes
-from systems.models import System
+from systems.models import CostRecord
 
 
-def public_document() -> dict:
-    """What the public sees (the roles issue will serve the published snapshot here)."""
-    return build_document()
+def public_document(fiscal_year: int | None = None) -> dict:
+    """The latest publication (or the one for ``fiscal_year``); before any, the plan itself."""
+    snapshots = PublishedSnapshot.objects.only("document")
+    if fiscal_year is not None:
+        snapshot = snapshots.filter(fiscal_year=fiscal_year).first()
+        if snapshot is None:
+            raise Http404(f"{fiscal_year}年度の公表はありません。")
+        return {**snapshot.document, "archive": True}
+    snapshot = snapshots.order_by("-fiscal_year").first()
+    if snapshot is not None:
+        return snapshot.document
+    document = build_document(actuals=Actual.objects.none(), costs=CostRecord.objects.none())
+    document["not_yet_published"] = True
+    return document
 
 
 def item_or_404(document: dict, code: str) -> dict:
@@ -35,25 +42,23 @@ def item_or_404(document: dict, code: str) -> dict:
     return item
 
 
-@require_safe
-def index(request):
-    document = public_document()
+def index_context(document: dict) -> dict:
     items = {item["code"]: item for item in document["items"]}
     pillars = [
         {**pillar, "item_entries": [items[code] for code in pillar["items"]]}
         for pillar in document["pillars"]
     ]
     grades = document["summary"]["grades"]
-    context = {
+    return {
         "document": document,
         "pillars": pillars,
         "grade_rows": [(key, GRADE_LABELS[key], grades.get(key, 0)) for key in GRADE_LABELS],
         "grade_chart": grade_figure(grades),
+        "archive_year": document.get("published_fiscal_year") if document.get("archive") else None,
     }
-    return render(request, "public/index.html", context)
 
 
-def _item_context(document: dict, code: str, *, staff: bool) -> dict:
+def item_context(document: dict, code: str, *, staff: bool = False) -> dict:
     item = item_or_404(document, code)
     pillar = next(p for p in document["pillars"] if p["number"] == item["pillar"])
     codes = [entry["code"] for entry in document["items"]]
@@ -69,41 +74,58 @@ def _item_context(document: dict, code: str, *, staff: bool) -> dict:
         "kpi_years": columns,
         "kpi_rows": item_kpi_rows(item, columns),
         "tools": item["tools"],
-        "systems": _with_pks(
-            [system for system in document["systems"] if code in system["items"]], staff=staff
-        ),
+        "systems": [system for system in document["systems"] if code in system["items"]],
         "previous_code": codes[position - 1] if position > 0 else None,
         "next_code": codes[position + 1] if position + 1 < len(codes) else None,
         "staff": staff,
+        "archive_year": document.get("published_fiscal_year") if document.get("archive") else None,
     }
 
 
-def _with_pks(systems: list[dict], *, staff: bool) -> list[dict]:
-    """Staff pages link to each system's page, which is addressed by its database id."""
-    if not staff:
-        return systems
-    pks = dict(
-        System.objects.filter(name__in=[s["name"] for s in systems]).values_list("name", "pk")
+def _published_years() -> list[int]:
+    return list(
+        PublishedSnapshot.objects.order_by("-fiscal_year").values_list("fiscal_year", flat=True)
     )
-    return [{**system, "pk": pks.get(system["name"])} for system in systems]
+
+
+@require_safe
+def index(request):
+    context = index_context(public_document())
+    context["published_years"] = _published_years()
+    return render(request, "public/index.html", context)
+
+
+@require_safe
+def archive_index(request, fiscal_year):
+    context = index_context(public_document(fiscal_year))
+    context["published_years"] = _published_years()
+    return render(request, "public/index.html", context)
 
 
 @require_safe
 def item_detail(request, code):
-    context = _item_context(public_document(), code, staff=False)
-    return render(request, "priorities/item.html", context)
+    return render(request, "priorities/item.html", item_context(public_document(), code))
 
 
-@login_required
 @require_safe
-def staff_item_detail(request, code):
-    context = _item_context(build_document(), code, staff=True)
-    return render(request, "priorities/item.html", context)
+def archive_item_detail(request, fiscal_year, code):
+    document = public_document(fiscal_year)
+    return render(request, "priorities/item.html", item_context(document, code))
+
+
+def _json(document: dict) -> JsonResponse:
+    document = {key: value for key, value in document.items() if key != "archive"}
+    return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 1})
 
 
 @require_safe
 def opendata_json(request):
-    return JsonResponse(public_document(), json_dumps_params={"ensure_ascii": False, "indent": 1})
+    return _json(public_document())
+
+
+@require_safe
+def archive_opendata_json(request, fiscal_year):
+    return _json(public_document(fiscal_year))
 
 
 @require_safe
@@ -114,52 +136,6 @@ def opendata_csv(request):
     )
     response["Content-Disposition"] = 'attachment; filename="plan.csv"'
     return response
-
-
-def _int_or_none(value):
-    try:
-        return int(value) if value else None
-    except (TypeError, ValueError):
-        return None
-
-
-@login_required
-@require_safe
-def staff_dashboard(request):
-    year = None
-    year_error = ""
-    if request.GET.get("fy"):
-        try:
-            year = parse_fiscal_year(request.GET["fy"])
-        except FiscalYearError as exc:
-            year_error = str(exc)
-    grade = request.GET.get("grade") if request.GET.get("grade") in GRADE_LABELS else None
-    dashboard = build_dashboard(
-        fiscal_year=year,
-        pillar=_int_or_none(request.GET.get("pillar")),
-        department=_int_or_none(request.GET.get("department")),
-        grade=grade,
-    )
-    context = {
-        "dashboard": dashboard,
-        "year_error": year_error,
-        "pillar_choices": Pillar.objects.order_by("number"),
-        "department_choices": Department.objects.order_by("name"),
-        "grade_choices": list(GRADE_LABELS.items()),
-        "selected": {
-            "pillar": _int_or_none(request.GET.get("pillar")),
-            "department": _int_or_none(request.GET.get("department")),
-            "grade": grade,
-        },
-        "has_demo": any(
-            a.is_demo
-            for p in dashboard.pillars
-            for row in p.items
-            for kpi, _r in row.results
-            for a in kpi.actuals.all()
-        ),
-    }
-    return render(request, "staff/dashboard.html", context)
 
 
 def page_not_found(request, exception):

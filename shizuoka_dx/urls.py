@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from kpis import views as kpi_views
+from priorities import staff_views
 from priorities import views as priority_views
 from systems import views as system_views
 
@@ -10,19 +11,51 @@ admin.site.site_header = "デジタル化推進アクションプラン 管理�
 admin.site.site_title = "アクションプラン管理"
 admin.site.index_title = "計画・KPI・システムの管理"
 
-# Public pages only read, and only public data.
+# Public pages only read, and only published data (or the plan itself before any publication).
 public_patterns = [
     path("", priority_views.index, name="index"),
     path("items/<str:code>/", priority_views.item_detail, name="item"),
     path("items/<str:code>/kpis/<str:kpi_code>/", kpi_views.kpi_detail, name="kpi"),
+    path("published/<int:fiscal_year>/", priority_views.archive_index, name="archive"),
+    path(
+        "published/<int:fiscal_year>/items/<str:code>/",
+        priority_views.archive_item_detail,
+        name="archive_item",
+    ),
     path("opendata/plan.json", priority_views.opendata_json, name="opendata_json"),
     path("opendata/plan.csv", priority_views.opendata_csv, name="opendata_csv"),
+    path(
+        "opendata/<int:fiscal_year>/plan.json",
+        priority_views.archive_opendata_json,
+        name="archive_opendata_json",
+    ),
 ]
 
 # Everything that needs a login, or changes data, lives under /staff/ (or /admin/).
 staff_patterns = [
-    path("", priority_views.staff_dashboard, name="dashboard"),
-    path("items/<str:code>/", priority_views.staff_item_detail, name="item"),
+    path("", staff_views.dashboard, name="dashboard"),
+    path("items/<str:code>/", staff_views.item_detail, name="item"),
+    path(
+        "items/<str:code>/evaluations/<int:fiscal_year>/",
+        staff_views.evaluation_detail,
+        name="evaluation",
+    ),
+    path(
+        "items/<str:code>/evaluations/<int:fiscal_year>/submit/",
+        staff_views.evaluation_submit,
+        name="evaluation_submit",
+    ),
+    path(
+        "items/<str:code>/evaluations/<int:fiscal_year>/approve/",
+        staff_views.evaluation_approve,
+        name="evaluation_approve",
+    ),
+    path(
+        "items/<str:code>/evaluations/<int:fiscal_year>/return/",
+        staff_views.evaluation_return,
+        name="evaluation_return",
+    ),
+    path("publish/", staff_views.publish, name="publish"),
     path("kpis/<str:kpi_code>/", kpi_views.staff_kpi_detail, name="kpi"),
     path("systems/", system_views.system_list, name="systems"),
     path("systems/<int:pk>/", system_views.system_detail, name="system"),

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from shizuoka_dx.validators import validate_fiscal_year, validate_not_negative
 
@@ -57,6 +58,14 @@ class CostPair(models.Model):
         abstract = True
 
 
+class SystemQuerySet(models.QuerySet):
+    def for_user(self, user):
+        """Form ② records of the items the user may see."""
+        from priorities.models import PriorityItem
+
+        return self.filter(items__in=PriorityItem.objects.for_user(user)).distinct()
+
+
 class System(CostPair):
     name = models.CharField("システム・ツール名", max_length=200, unique=True)
     department = models.ForeignKey(
@@ -88,6 +97,9 @@ class System(CostPair):
     effects = models.TextField("効果", blank=True)
     issues = models.TextField("課題", blank=True)
     actions = models.TextField("利益最大化のために何をすべきか", blank=True)
+    history = HistoricalRecords()
+
+    objects = SystemQuerySet.as_manager()
 
     class Meta:
         verbose_name = "業務システム（様式②）"
@@ -107,6 +119,7 @@ class SystemPlacement(models.Model):
     system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="placements")
     order = models.PositiveSmallIntegerField("様式②の順番")
     label = models.CharField("記号", max_length=5, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "様式②の掲載"
@@ -126,6 +139,7 @@ class CostBreakdown(CostPair):
     system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="breakdown")
     order = models.PositiveSmallIntegerField("順番")
     name = models.CharField("内訳名", max_length=200)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "経費の内訳"
@@ -156,6 +170,7 @@ class CostRecord(models.Model):
     )
     note = models.TextField("備考・出典", blank=True)
     is_demo = models.BooleanField("デモ用の架空の値", default=False)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "年度別の経費実績"

@@ -5,15 +5,18 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from priorities.opendata import form2_systems, system_json, systems_with_costs
+from shizuoka_dx.fiscal import format_fiscal_year
+from shizuoka_dx.history import entries
 from systems.charts import cost_figure
 from systems.effectiveness import effectiveness
+from systems.models import CostBreakdown, CostRecord, System
 
 
 @login_required
 @require_safe
 def system_list(request):
-    systems = form2_systems()
-    rows = [(system, system_json(system)) for system in systems]
+    visible = set(System.objects.for_user(request.user).values_list("pk", flat=True))
+    rows = [(system, system_json(system)) for system in form2_systems() if system.pk in visible]
     chart = cost_figure(
         [
             {
@@ -32,19 +35,37 @@ def system_list(request):
     )
 
 
+def system_history(system: System):
+    records = [
+        *System.history.filter(id=system.pk).select_related("history_user"),
+        *CostRecord.history.filter(system_id=system.pk).select_related("history_user"),
+        *CostBreakdown.history.filter(system_id=system.pk).select_related("history_user"),
+    ]
+
+    def describe(record):
+        if record.instance_type is CostRecord:
+            return f"{format_fiscal_year(record.fiscal_year)}の経費の記録"
+        if record.instance_type is CostBreakdown:
+            return f"経費の内訳「{record.name}」"
+        return "様式②の記載"
+
+    return entries(records, describe=describe)[:50]
+
+
 @login_required
 @require_safe
 def system_detail(request, pk):
-    system = get_object_or_404(systems_with_costs(), pk=pk)
+    visible = System.objects.for_user(request.user).values("pk")
+    system = get_object_or_404(systems_with_costs().filter(pk__in=visible), pk=pk)
     data = system_json(system)
-    figures = effectiveness(system)
     return render(
         request,
         "systems/detail.html",
         {
             "system": system,
             "data": data,
-            "figures": figures,
+            "figures": effectiveness(system),
+            "history": system_history(system),
             "document": {"contains_demo_data": any(c["demo"] for c in data["costs"])},
         },
     )

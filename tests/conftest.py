@@ -1,31 +1,100 @@
 """Shared test set-up: the real plan is loaded once per test database, users per test.
 
 Each test runs in a transaction that is rolled back, so the plan stays as loaded.
-Role users (the roles issue will widen these):
-- ``staff``: a DX推進課 member who may log in to /staff/;
-- anonymous: the public, who only reads.
+The role users, and what each may do:
+- ``dx_staff``: DX推進課職員 — every item, plan maintenance, publishing;
+- ``head_a``: 所管課長 of 危機管理課 — owns 1-3 (with 河川課): its actuals and evaluation;
+- ``head_b``: 所管課長 of 広報課 — owns 1-4, must never reach 1-3's drafts;
+- anonymous (``client`` without login): the public, who only read what is published.
 """
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import Group
 
 from priorities.loading import load_plan
+from priorities.models import Department, Evaluation, PriorityItem
+from priorities.permissions import DEPARTMENT_HEAD_GROUP, DX_STAFF_GROUP
+from priorities.roles import ensure_roles
+from priorities.services import publish_fiscal_year
+
+PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_plan(directory=settings.PLAN_FIXTURES_DIR)
+        ensure_roles()
+
+
+def make_user(django_user_model, username, *, group=None, departments=(), **extra):
+    user = django_user_model.objects.create_user(
+        username=username, password=PASSWORD, last_name=username, **extra
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    for name in departments:
+        Department.objects.get_or_create(name=name)[0].members.add(user)
+    return user
 
 
 @pytest.fixture
-def staff_user(django_user_model):
-    return django_user_model.objects.create_user(
-        username="dx-staff", password="correct horse battery", last_name="DX推進課職員"
+def dx_staff(django_user_model):
+    return make_user(
+        django_user_model, "dx-staff", group=DX_STAFF_GROUP, departments=["DX推進課"], is_staff=True
     )
 
 
 @pytest.fixture
-def staff_client(client, staff_user):
-    client.force_login(staff_user)
+def head_a(django_user_model):
+    return make_user(
+        django_user_model, "kiki-head", group=DEPARTMENT_HEAD_GROUP, departments=["危機管理課"]
+    )
+
+
+@pytest.fixture
+def head_a2(django_user_model):
+    """A second head in 危機管理課: approves what head_a last edited."""
+    return make_user(
+        django_user_model, "kiki-head-2", group=DEPARTMENT_HEAD_GROUP, departments=["危機管理課"]
+    )
+
+
+@pytest.fixture
+def head_b(django_user_model):
+    return make_user(
+        django_user_model, "koho-head", group=DEPARTMENT_HEAD_GROUP, departments=["広報課"]
+    )
+
+
+@pytest.fixture
+def staff_user(dx_staff):
+    return dx_staff
+
+
+@pytest.fixture
+def staff_client(client, dx_staff):
+    client.force_login(dx_staff)
     return client
+
+
+def approve_all(year):
+    """Every item's evaluation for ``year``, approved (what a finished yearly round leaves)."""
+    for item in PriorityItem.objects.all():
+        Evaluation.objects.update_or_create(
+            item=item,
+            fiscal_year=year,
+            defaults={"status": Evaluation.Status.APPROVED, "qualitative": "テスト"},
+        )
+
+
+@pytest.fixture
+def publish():
+    """Approve every item for a FY and publish it, as the public will then see it."""
+
+    def publish_year(year=2025):
+        approve_all(year)
+        return publish_fiscal_year(fiscal_year=year, user=None)
+
+    return publish_year

@@ -54,3 +54,26 @@ def bar_width(value):
     if value is None:
         return 0
     return max(0, min(100, float(value)))
+
+
+@register.simple_tag
+def item_url(code, archive_year=None):
+    """The public page of an item: the current publication, or an earlier one under /published/."""
+    from django.urls import reverse
+
+    if archive_year:
+        return reverse("public:archive_item", kwargs={"fiscal_year": archive_year, "code": code})
+    return reverse("public:item", kwargs={"code": code})
+
+
+@register.filter
+def iso_datetime(value):
+    """'2026-03-31T10:00:00+09:00' → 2026年3月31日 10:00 (as stored in a published snapshot)."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    if not value:
+        return ""
+    moment = timezone.localtime(datetime.fromisoformat(value))
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"

@@ -2,7 +2,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from kpis.models import Actual, Kpi
 
@@ -10,17 +9,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def editor(client, django_user_model):
-    user = django_user_model.objects.create_user("editor", password="x" * 16)
-    user.user_permissions.add(
-        *Permission.objects.filter(codename__in=["add_actual", "change_actual"])
-    )
-    client.force_login(user)
-    return user
+def editor(client, dx_staff):
+    client.force_login(dx_staff)
+    return dx_staff
 
 
-def test_the_public_kpi_page_has_a_chart_and_the_same_numbers_in_a_table(client):
-    Actual.objects.create(kpi=Kpi.objects.get(code="1-3-K02"), fiscal_year=2025, value=10)
+def test_the_public_kpi_page_has_a_chart_and_the_same_numbers_in_a_table(client, publish):
+    Actual.objects.create(kpi=Kpi.objects.get(code="1-3-K02"), fiscal_year=2024, value=10)
+    publish(2024)
     response = client.get("/items/1-3/kpis/1-3-K02/")
     assert response.status_code == 200
     page = response.content.decode()
@@ -28,7 +24,7 @@ def test_the_public_kpi_page_has_a_chart_and_the_same_numbers_in_a_table(client)
     assert '<script id="trend-chart" type="application/json">' in page
     assert "/static/vendor/plotly.min.js" in page
     assert "<caption>1-3-K02の年度ごとの実績と評価</caption>" in page
-    assert "令和7年度（2025年度）" in page
+    assert "令和6年度（2024年度）" in page
     assert "(10 − 12) ÷ (7 − 12) = 40.0%" in page
     assert "②12時間（R6）" in page
 
@@ -80,11 +76,23 @@ def test_staff_enter_an_actual_the_way_they_type_it(client, editor):
     assert "令和6年度（2024年度）の実績を登録しました" in followed
 
 
-def test_posting_the_same_year_corrects_the_actual(client, editor):
+def test_correcting_an_actual_goes_through_its_edit_link(client, editor):
     client.post("/staff/kpis/1-1-K01/", {"fiscal_year": "R6", "value": "324081"})
-    client.post("/staff/kpis/1-1-K01/", {"fiscal_year": "2024", "value": "325,000"})
+    page = client.get("/staff/kpis/1-1-K01/?fy=2024").content.decode()
+    assert "（現在の値「324,081」）を修正します" in page
+    assert 'name="version" value="1"' in page
+    client.post("/staff/kpis/1-1-K01/", {"fiscal_year": "2024", "value": "325,000", "version": "1"})
     assert Actual.objects.filter(kpi__code="1-1-K01").count() == 1
-    assert Actual.objects.get(kpi__code="1-1-K01").value == Decimal(325000)
+    actual = Actual.objects.get(kpi__code="1-1-K01")
+    assert (actual.value, actual.version) == (Decimal(325000), 2)
+
+
+def test_entering_a_year_that_already_has_an_actual_is_refused_not_overwritten(client, editor):
+    client.post("/staff/kpis/1-1-K01/", {"fiscal_year": "R6", "value": "324081"})
+    response = client.post("/staff/kpis/1-1-K01/", {"fiscal_year": "R6", "value": "1"})
+    assert response.status_code == 400
+    assert "すでに登録されています（現在の値「324,081」）" in response.content.decode()
+    assert Actual.objects.get(kpi__code="1-1-K01").value == Decimal(324081)
 
 
 @pytest.mark.parametrize(
@@ -105,13 +113,24 @@ def test_bad_input_gets_the_same_japanese_errors_as_the_import(client, editor, c
     assert not Actual.objects.exists()
 
 
-def test_staff_without_the_permission_cannot_enter_actuals(client, staff_user):
-    client.force_login(staff_user)
-    page = client.get("/staff/kpis/1-1-K01/").content.decode()
-    assert "入力する権限がありません" in page
-    response = client.post("/staff/kpis/1-1-K01/", {"fiscal_year": "R6", "value": "1"})
-    assert response.status_code == 403
+def test_a_head_of_another_department_cannot_reach_the_kpi(client, head_b):
+    client.force_login(head_b)
+    assert client.get("/staff/kpis/1-3-K02/").status_code == 404
+    response = client.post("/staff/kpis/1-3-K02/", {"fiscal_year": "R7", "value": "1"})
+    assert response.status_code == 404
     assert not Actual.objects.exists()
+
+
+def test_the_owning_head_enters_their_items_actual(client, head_a):
+    client.force_login(head_a)
+    response = client.post("/staff/kpis/1-3-K02/", {"fiscal_year": "R7", "value": "10時間"})
+    assert response.status_code == 302
+    assert Actual.objects.get(kpi__code="1-3-K02").entered_by == head_a
+
+
+def test_a_logged_in_user_without_a_role_sees_no_kpi(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("nobody", password="x" * 16))
+    assert client.get("/staff/kpis/1-1-K01/").status_code == 404
 
 
 def test_the_kpi_page_refuses_other_methods(client, editor):

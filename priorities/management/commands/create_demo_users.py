@@ -2,14 +2,32 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from priorities.models import Department
+from priorities.permissions import DEPARTMENT_HEAD_GROUP, DX_STAFF_GROUP
+from priorities.roles import ensure_roles
+
 # Local demo accounts only: the README lists them. Never use these passwords on a real server.
+DEMO_PASSWORD = "shizuoka-demo-2025"
 DEMO_USERS = [
+    {"username": "admin", "last_name": "システム管理者（デモ）", "superuser": True},
     {
-        "username": "admin",
-        "password": "shizuoka-admin-2025",
-        "last_name": "管理者（デモ）",
+        "username": "dx-staff",
+        "last_name": "DX推進課 職員（デモ）",
+        "group": DX_STAFF_GROUP,
+        "departments": ["DX推進課"],
         "is_staff": True,
-        "is_superuser": True,
+    },
+    {
+        "username": "dx-head",
+        "last_name": "DX推進課長（デモ）",
+        "group": DEPARTMENT_HEAD_GROUP,
+        "departments": ["DX推進課"],
+    },
+    {
+        "username": "kiki-head",
+        "last_name": "危機管理課長（デモ）",
+        "group": DEPARTMENT_HEAD_GROUP,
+        "departments": ["危機管理課"],
     },
 ]
 
@@ -27,14 +45,21 @@ class Command(BaseCommand):
             raise CommandError(
                 "本番設定（DEBUG=false）ではデモユーザーを作成しません。パスワードが公開されているためです。"
             )
+        groups = ensure_roles()
         User = get_user_model()
         for spec in DEMO_USERS:
-            values = {key: value for key, value in spec.items() if key != "password"}
-            user, created = User.objects.get_or_create(username=spec["username"], defaults=values)
-            if created or not user.check_password(spec["password"]):
-                for key, value in values.items():
-                    setattr(user, key, value)
-                user.set_password(spec["password"])
-                user.save()
+            user, created = User.objects.get_or_create(username=spec["username"])
+            user.last_name = spec["last_name"]
+            user.is_superuser = user.is_staff = bool(spec.get("superuser"))
+            user.is_staff = user.is_staff or bool(spec.get("is_staff"))
+            if not user.check_password(DEMO_PASSWORD):
+                user.set_password(DEMO_PASSWORD)
+            user.save()
+            user.groups.set([groups[spec["group"]]] if spec.get("group") else [])
+            departments = [
+                Department.objects.get_or_create(name=name)[0]
+                for name in spec.get("departments", [])
+            ]
+            user.departments.set(departments)
             state = "作成しました" if created else "確認しました"
             self.stdout.write(f"デモユーザー {spec['username']} を{state}")

@@ -1,13 +1,17 @@
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from priorities.opendata import build_document
+from priorities.services import latest_snapshot
 
 
 class Command(BaseCommand):
-    help = "オープンデータ（plan.json）を書き出します。既定は入力済みのすべての実績を含む最新の内容です。"
+    help = (
+        "オープンデータ（plan.json）を書き出します。既定は入力済みのすべての実績と評価を含む最新の内容、"
+        "--published では公開ページ /opendata/plan.json と同じ（最新の公表）内容です。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -20,8 +24,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, output, published, **options):
-        # Until publishing exists (the roles issue), the public file is the live data too.
-        document = build_document()
+        if published:
+            snapshot = latest_snapshot()
+            if snapshot is None:
+                raise CommandError(
+                    "まだ公表した年度がありません。publish_fiscal_year で公表してください。"
+                )
+            document = snapshot.document
+        else:
+            document = build_document()
         text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
         if output:
             output.write_text(text, encoding="utf-8")

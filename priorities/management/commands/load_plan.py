@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from kpis.demo import load_demo_actuals, remove_demo_data
+from priorities.demo import PUBLISHED_YEAR, load_demo_cycle, remove_demo_cycle
 from priorities.loading import PlanLoadError, load_plan
 
 
@@ -49,10 +50,17 @@ class Command(BaseCommand):
                     f"入力済みの実際の値を残した {result.kept_real} 件、経費 {result.costs} 件"
                 )
             )
+            cycle = load_demo_cycle()
+            message = f"デモ用の架空の評価を {cycle['evaluations']} 件作成しました"
+            if cycle["published"]:
+                message += f"。{PUBLISHED_YEAR}年度（令和6年度）をデモとして公表しました"
+            self.stdout.write(self.style.WARNING(message))
         if remove_demo:
+            evaluations, snapshots = remove_demo_cycle()
             actuals, costs = remove_demo_data()
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"デモ用の架空の値を削除しました: 実績 {actuals} 件、経費 {costs} 件"
+                    f"デモ用の架空の値を削除しました: 実績 {actuals} 件、経費 {costs} 件、"
+                    f"評価 {evaluations} 件、デモを含む公表 {snapshots} 件"
                 )
             )

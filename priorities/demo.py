@@ -1,0 +1,75 @@
+"""A demo of the yearly cycle on top of the demo actuals (load_plan --demo).
+
+令和6年度: every item's evaluation approved and the year published, so the public page shows
+progress. 令和7年度: evaluations in every state (draft, submitted, approved), so staff can try
+the cycle: submit, approve, return, publish. Everything made here is marked as demo.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from kpis.demo import DEMO_YEARS
+from priorities.models import Evaluation, PriorityItem, PublishedSnapshot
+from priorities.services import publish_fiscal_year, quantitative_draft, record
+
+DEMO_TEXT = {
+    "qualitative": "（デモ用の架空の評価）取組はおおむね計画どおりに進んでいます。",
+    "issues": "（デモ）利用の広がりに部署ごとの差があります。",
+    "countermeasures": "（デモ）利用の少ない部署に個別に説明し、使い方の相談を受け付けます。",
+    "next_plan": "（デモ）次年度は対象の手続・業務を広げ、効果を測りながら進めます。",
+}
+PUBLISHED_YEAR, OPEN_YEAR = DEMO_YEARS
+OPEN_YEAR_STATES = (
+    Evaluation.Status.APPROVED,
+    Evaluation.Status.SUBMITTED,
+    Evaluation.Status.DRAFT,
+)
+
+
+@transaction.atomic
+def load_demo_cycle() -> dict:
+    """Create the demo evaluations (never over real ones) and publish the demo year once."""
+    made = 0
+    items = list(PriorityItem.objects.in_plan_order())
+    existing = {(e.item_id, e.fiscal_year) for e in Evaluation.objects.all()}
+    now = timezone.now()
+    for index, item in enumerate(items):
+        for year, status in (
+            (PUBLISHED_YEAR, Evaluation.Status.APPROVED),
+            (OPEN_YEAR, OPEN_YEAR_STATES[index % len(OPEN_YEAR_STATES)]),
+        ):
+            if (item.pk, year) in existing:
+                continue
+            evaluation = Evaluation(
+                item=item,
+                fiscal_year=year,
+                status=status,
+                quantitative=quantitative_draft(item, year),
+                is_demo=True,
+                **DEMO_TEXT,
+            )
+            if status != Evaluation.Status.DRAFT:
+                evaluation.submitted_at = now
+            if status == Evaluation.Status.APPROVED:
+                evaluation.approved_at = now
+            record(evaluation, user=None, reason="デモ用の架空の評価を作成")
+            made += 1
+    published = False
+    if not PublishedSnapshot.objects.filter(fiscal_year=PUBLISHED_YEAR).exists():
+        publish_fiscal_year(fiscal_year=PUBLISHED_YEAR, user=None)
+        published = True
+    return {"evaluations": made, "published": published}
+
+
+@transaction.atomic
+def remove_demo_cycle() -> tuple[int, int]:
+    """Delete demo evaluations and every publication that showed demo data."""
+    evaluations = snapshots = 0
+    for evaluation in Evaluation.objects.filter(is_demo=True):
+        evaluation.delete()
+        evaluations += 1
+    for snapshot in PublishedSnapshot.objects.all():
+        if snapshot.document.get("contains_demo_data"):
+            snapshot.delete()
+            snapshots += 1
+    return evaluations, snapshots

@@ -1,0 +1,299 @@
+"""Staff pages for items: the dashboard, an item with its live data, its yearly evaluation
+(draft → submitted → approved), and publishing a fiscal year. Login required; every object is
+fetched through ``for_user`` so another department's item is simply not found."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from kpis.calculations import GRADE_LABELS
+from priorities import permissions, services
+from priorities.dashboard import build_dashboard
+from priorities.models import Department, Evaluation, Pillar, PriorityItem, PublishedSnapshot
+from priorities.opendata import build_document
+from priorities.views import item_context
+from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
+from shizuoka_dx.history import entries
+from systems.models import System
+
+
+def item_for(user, code: str) -> PriorityItem:
+    queryset = PriorityItem.objects.for_user(user).prefetch_related("departments")
+    return get_object_or_404(queryset, code=code)
+
+
+def _int_or_none(value):
+    try:
+        return int(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+@require_safe
+def dashboard(request):
+    year = None
+    year_error = ""
+    if request.GET.get("fy"):
+        try:
+            year = parse_fiscal_year(request.GET["fy"])
+        except FiscalYearError as exc:
+            year_error = str(exc)
+    grade = request.GET.get("grade") if request.GET.get("grade") in GRADE_LABELS else None
+    board = build_dashboard(
+        user=request.user,
+        fiscal_year=year,
+        pillar=_int_or_none(request.GET.get("pillar")),
+        department=_int_or_none(request.GET.get("department")),
+        grade=grade,
+    )
+    context = {
+        "dashboard": board,
+        "year_error": year_error,
+        "pillar_choices": Pillar.objects.order_by("number"),
+        "department_choices": Department.objects.order_by("name"),
+        "grade_choices": list(GRADE_LABELS.items()),
+        "selected": {
+            "pillar": _int_or_none(request.GET.get("pillar")),
+            "department": _int_or_none(request.GET.get("department")),
+            "grade": grade,
+        },
+        "can_publish": permissions.can_publish(request.user),
+        "is_dx_staff": permissions.is_dx_staff(request.user),
+    }
+    return render(request, "staff/dashboard.html", context)
+
+
+def _item_history(item: PriorityItem):
+    """Changes to the item's Form ① text and its evaluations, newest first."""
+    records = [
+        *PriorityItem.history.filter(id=item.pk).select_related("history_user"),
+        *item.bullets.model.history.filter(item_id=item.pk).select_related("history_user"),
+        *item.initiatives.model.history.filter(item_id=item.pk).select_related("history_user"),
+        *Evaluation.history.filter(item_id=item.pk).select_related("history_user"),
+    ]
+
+    def describe(record):
+        name = record.instance_type._meta.verbose_name
+        if hasattr(record, "fiscal_year") and record.instance_type is Evaluation:
+            return f"{format_fiscal_year(record.fiscal_year)}の{name}"
+        return str(name)
+
+    return entries(records, describe=describe)[:50]
+
+
+@login_required
+@require_safe
+def item_detail(request, code):
+    item = item_for(request.user, code)
+    context = item_context(build_document(), code, staff=True)
+    pks = dict(
+        System.objects.filter(name__in=[s["name"] for s in context["systems"]]).values_list(
+            "name", "pk"
+        )
+    )
+    context["systems"] = [{**s, "pk": pks.get(s["name"])} for s in context["systems"]]
+    context["evaluations"] = list(item.evaluations.order_by("-fiscal_year"))
+    context["evaluation_years"] = context["kpi_years"]
+    context["history"] = _item_history(item)
+    context["can_edit"] = permissions.can_edit_item(request.user, item)
+    return render(request, "priorities/item.html", context)
+
+
+class EvaluationForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Evaluation
+        fields = list(services.EDITABLE_FIELDS)
+        widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in services.EDITABLE_FIELDS}
+
+
+class CommentForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label="理由", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+def _evaluation_for(request, code: str, fiscal_year: int) -> Evaluation:
+    item = item_for(request.user, code)
+    return services.evaluation_open(item=item, fiscal_year=fiscal_year, user=request.user)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def evaluation_detail(request, code, fiscal_year):
+    item = item_for(request.user, code)
+    evaluation = Evaluation.objects.filter(item=item, fiscal_year=fiscal_year).first()
+    if evaluation is None:
+        if request.method == "POST":
+            evaluation = _evaluation_for(request, code, fiscal_year)
+        else:
+            evaluation = Evaluation(item=item, fiscal_year=fiscal_year)
+            evaluation.quantitative = services.quantitative_draft(item, fiscal_year)
+    editable = evaluation.status == Evaluation.Status.DRAFT and permissions.can_edit_item(
+        request.user, item
+    )
+    form = EvaluationForm(
+        request.POST or None, instance=evaluation, initial={"version": evaluation.version}
+    )
+    status = 200
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.evaluation_update(
+                    evaluation=evaluation,
+                    user=request.user,
+                    version=form.cleaned_data["version"],
+                    **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
+                )
+            except services.WorkflowError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, "評価を保存しました。")
+                return redirect("staff:evaluation", code=code, fiscal_year=fiscal_year)
+        status = 400
+    context = {
+        "item": item,
+        "evaluation": evaluation,
+        "fiscal_year": fiscal_year,
+        "form": form,
+        "editable": editable,
+        "comment_form": CommentForm(initial={"version": evaluation.version}),
+        "can_submit": editable and evaluation.pk is not None,
+        "can_approve": evaluation.pk is not None
+        and permissions.can_approve(request.user, evaluation),
+        "can_return": evaluation.pk is not None
+        and permissions.can_return(request.user, evaluation),
+        "approver_is_last_editor": (
+            evaluation.status == Evaluation.Status.SUBMITTED
+            and evaluation.last_edited_by_id == request.user.pk
+        ),
+    }
+    return render(request, "priorities/evaluation.html", context, status=status)
+
+
+def _transition(request, code, fiscal_year, action):
+    item = item_for(request.user, code)
+    evaluation = get_object_or_404(Evaluation, item=item, fiscal_year=fiscal_year)
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = -1
+    try:
+        action(evaluation, version)
+    except services.WorkflowError as exc:
+        messages.error(request, str(exc))
+    return redirect("staff:evaluation", code=code, fiscal_year=fiscal_year)
+
+
+@login_required
+@require_POST
+def evaluation_submit(request, code, fiscal_year):
+    def submit(evaluation, version):
+        services.evaluation_submit(evaluation=evaluation, user=request.user, version=version)
+        messages.success(request, "評価を提出しました。所管課長の承認を待っています。")
+
+    return _transition(request, code, fiscal_year, submit)
+
+
+@login_required
+@require_POST
+def evaluation_approve(request, code, fiscal_year):
+    def approve(evaluation, version):
+        services.evaluation_approve(evaluation=evaluation, user=request.user, version=version)
+        messages.success(request, "評価を承認しました。この年度の実績は変更できなくなりました。")
+
+    return _transition(request, code, fiscal_year, approve)
+
+
+@login_required
+@require_POST
+def evaluation_return(request, code, fiscal_year):
+    def send_back(evaluation, version):
+        services.evaluation_return(
+            evaluation=evaluation,
+            user=request.user,
+            version=version,
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, "評価を下書きに戻しました。")
+
+    return _transition(request, code, fiscal_year, send_back)
+
+
+class PublishForm(forms.Form):
+    fiscal_year = forms.CharField(label="公表する年度", help_text="例: 2025、R7、令和7年度")
+    force_reason = forms.CharField(
+        label="未承認の項目があるまま公表する理由",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="すべての項目が承認済みなら空欄のままにしてください。記入した理由は公開ページに表示されます。",
+    )
+
+    def clean_fiscal_year(self):
+        try:
+            return parse_fiscal_year(self.cleaned_data["fiscal_year"])
+        except FiscalYearError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def publish(request):
+    if not permissions.can_publish(request.user):
+        raise PermissionDenied
+    form = PublishForm(request.POST or None)
+    blocked = []
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            year = form.cleaned_data["fiscal_year"]
+            try:
+                services.publish_fiscal_year(
+                    fiscal_year=year,
+                    user=request.user,
+                    force_reason=form.cleaned_data["force_reason"],
+                )
+            except services.PublishBlocked as exc:
+                blocked = exc.unapproved
+                form.add_error(
+                    None,
+                    f"{exc} 承認を待つか、理由を記入して公表してください。",
+                )
+            else:
+                messages.success(request, f"{format_fiscal_year(year)}の進捗を公表しました。")
+                return redirect("staff:publish")
+        status = 400
+    evaluations = Evaluation.objects.select_related("item").order_by(
+        "-fiscal_year", "item__pillar__number", "item__order"
+    )
+    years = sorted({e.fiscal_year for e in evaluations}, reverse=True)
+    items = list(PriorityItem.objects.in_plan_order())
+    status_by = {(e.item_id, e.fiscal_year): e for e in evaluations}
+    readiness = [
+        {
+            "year": year,
+            "rows": [(item, status_by.get((item.pk, year))) for item in items],
+            "approved": sum(
+                1
+                for item in items
+                if (e := status_by.get((item.pk, year))) is not None and e.locks_actuals
+            ),
+        }
+        for year in years
+    ]
+    context = {
+        "form": form,
+        "blocked": blocked,
+        "readiness": readiness,
+        "item_count": len(items),
+        "snapshots": PublishedSnapshot.objects.select_related("published_by").defer("document"),
+    }
+    return render(request, "priorities/publish.html", context, status=status)
