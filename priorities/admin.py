@@ -22,6 +22,7 @@ class PlanAdmin(admin.ModelAdmin):
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name"]
     search_fields = ["name"]
+    filter_horizontal = ["members"]
 
 
 class PriorityItemInline(admin.TabularInline):

@@ -77,3 +77,11 @@ def iso_datetime(value):
         return ""
     moment = timezone.localtime(datetime.fromisoformat(value))
     return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
+@register.filter
+def person(user):
+    """A user's name as people know it (full name, else user name); － for nobody."""
+    if user is None:
+        return "－"
+    return user.get_full_name() or user.username

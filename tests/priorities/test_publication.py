@@ -1,0 +1,135 @@
+"""Publishing a fiscal year: a frozen snapshot is what the public sees."""
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from kpis.models import Actual, Kpi
+from priorities.models import Evaluation, PriorityItem, PublishedSnapshot
+
+from .test_opendata import schema
+
+pytestmark = pytest.mark.django_db
+
+
+def add_actual(code, year, value):
+    return Actual.objects.create(kpi=Kpi.objects.get(code=code), fiscal_year=year, value=value)
+
+
+def test_before_any_publication_the_public_sees_the_plan_but_no_progress(client):
+    add_actual("1-3-K02", 2025, 10)
+    page = client.get("/").content.decode()
+    assert "進捗はまだ公表されていません" in page
+    item = client.get("/items/1-3/").content.decode()
+    assert "②12時間（R6）" in item  # the plan itself is public
+    assert "40.0%" not in item
+    document = client.get("/opendata/plan.json").json()
+    assert all(
+        not kpi["actuals"]
+        for entry in document["items"]
+        for initiative in entry["initiatives"]
+        for kpi in initiative["kpis"]
+    )
+    jsonschema.validate(document, schema())
+
+
+def test_publishing_stops_while_items_are_unapproved_and_lists_them():
+    Evaluation.objects.create(
+        item=PriorityItem.objects.get(code="1-1"), fiscal_year=2025, status="approved"
+    )
+    with pytest.raises(CommandError) as caught:
+        call_command("publish_fiscal_year", "R7")
+    message = str(caught.value)
+    assert "1-2 窓口におけるデジタル技術の活用" in message
+    assert "1-1 行政" not in message
+    assert not PublishedSnapshot.objects.exists()
+
+
+def test_a_forced_publication_shows_its_reason_and_leaves_out_unapproved_years(client):
+    add_actual("1-1-K01", 2025, 330000)
+    add_actual("1-3-K02", 2025, 10)
+    Evaluation.objects.create(
+        item=PriorityItem.objects.get(code="1-1"), fiscal_year=2025, status="approved"
+    )
+    call_command("publish_fiscal_year", "令和7年度", "--force", "議会報告の日程のため")
+    page = client.get("/").content.decode()
+    assert "議会報告の日程のため" in page
+    assert "1-3" in page.split("承認が済んでいない重点項目")[1][:300]
+    document = client.get("/opendata/plan.json").json()
+    assert document["published_fiscal_year"] == 2025
+    jsonschema.validate(document, schema())
+    kpis = {
+        kpi["code"]: kpi
+        for item in document["items"]
+        for initiative in item["initiatives"]
+        for kpi in initiative["kpis"]
+    }
+    assert [a["value"] for a in kpis["1-1-K01"]["actuals"]] == [330000]
+    assert kpis["1-3-K02"]["actuals"] == []
+
+
+def test_the_public_sees_the_frozen_snapshot_not_later_edits(client, publish):
+    actual = add_actual("1-3-K02", 2025, 10)
+    publish(2025)
+    # Staff keep working on the next cycle: a new actual for 2026 is not public.
+    add_actual("1-3-K02", 2026, 7)
+    page = client.get("/items/1-3/").content.decode()
+    assert "40.0%" in page
+    assert "令和7年度（2025年度）</strong>までの実績と評価を掲載しています" in page
+    document = client.get("/opendata/plan.json").json()
+    kpi = next(
+        kpi
+        for item in document["items"]
+        for initiative in item["initiatives"]
+        for kpi in initiative["kpis"]
+        if kpi["code"] == "1-3-K02"
+    )
+    assert [a["fiscal_year"] for a in kpi["actuals"]] == [2025]
+    assert Actual.objects.get(pk=actual.pk).value == 10
+
+
+def test_earlier_publications_stay_available(client, publish):
+    add_actual("1-3-K02", 2024, 12)
+    publish(2024)
+    add_actual("1-3-K02", 2025, 10)
+    publish(2025)
+    assert client.get("/opendata/plan.json").json()["published_fiscal_year"] == 2025
+    older = client.get("/opendata/2024/plan.json").json()
+    assert older["published_fiscal_year"] == 2024
+    archive = client.get("/published/2024/").content.decode()
+    assert "これは過去の公表です" in archive
+    assert 'href="/published/2024/items/1-3/"' in archive
+    assert client.get("/published/2024/items/1-3/").status_code == 200
+    assert client.get("/published/2019/").status_code == 404
+    assert 'href="/published/2024/"' in client.get("/").content.decode()
+
+
+def test_export_opendata_published_writes_the_latest_snapshot(tmp_path, client, publish):
+    with pytest.raises(CommandError, match="まだ公表した年度がありません"):
+        call_command("export_opendata", "--published", output=tmp_path / "none.json")
+    add_actual("1-3-K02", 2025, 10)
+    publish(2025)
+    target = tmp_path / "published.json"
+    call_command("export_opendata", "--published", output=target)
+    assert (
+        json.loads(Path(target).read_text(encoding="utf-8"))
+        == client.get("/opendata/plan.json").json()
+    )
+
+
+def test_the_publish_button_is_the_same_as_the_command(client, dx_staff):
+    client.force_login(dx_staff)
+    response = client.post("/staff/publish/", {"fiscal_year": "R7", "force_reason": ""})
+    assert response.status_code == 400
+    assert "承認されていない重点項目があります" in response.content.decode()
+    response = client.post("/staff/publish/", {"fiscal_year": "R7", "force_reason": "試行"})
+    assert response.status_code == 302
+    assert PublishedSnapshot.objects.get(fiscal_year=2025).published_by == dx_staff
+    assert (
+        "令和7年度（2025年度）の進捗を公表しました"
+        in client.get("/staff/publish/").content.decode()
+    )

@@ -1,0 +1,122 @@
+"""Every URL pattern, walked as anonymous, head of another department, head of the owning
+department and DX staff, against the expected status. A new URL without a row here fails."""
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from priorities.models import Evaluation, PriorityItem
+from systems.models import System
+
+pytestmark = pytest.mark.django_db
+
+ANON, OTHER, OWNER, DX = "anonymous", "head_b", "head_a", "dx_staff"
+ROLES = (ANON, OTHER, OWNER, DX)
+
+# name: (kwargs, {role: status}); 1-3 is owned by 危機管理課 (head_a), not by 広報課 (head_b).
+ITEM = {"code": "1-3"}
+EVALUATION = {"code": "1-3", "fiscal_year": 2025}
+EVERYONE_200 = dict.fromkeys(ROLES, 200)
+LOGIN_THEN_405 = {ANON: 302, OTHER: 405, OWNER: 405, DX: 405}
+OWN_ONLY = {ANON: 302, OTHER: 404, OWNER: 200, DX: 200}
+MATRIX = {
+    "public:index": ({}, EVERYONE_200),
+    "public:item": (ITEM, EVERYONE_200),
+    "public:kpi": ({"code": "1-3", "kpi_code": "1-3-K02"}, EVERYONE_200),
+    "public:archive": ({"fiscal_year": 2024}, EVERYONE_200),
+    "public:archive_item": ({"fiscal_year": 2024, "code": "1-3"}, EVERYONE_200),
+    "public:opendata_json": ({}, EVERYONE_200),
+    "public:opendata_csv": ({}, EVERYONE_200),
+    "public:archive_opendata_json": ({"fiscal_year": 2024}, EVERYONE_200),
+    "staff:dashboard": ({}, {ANON: 302, OTHER: 200, OWNER: 200, DX: 200}),
+    "staff:item": (ITEM, OWN_ONLY),
+    "staff:evaluation": (EVALUATION, OWN_ONLY),
+    "staff:evaluation_submit": (EVALUATION, LOGIN_THEN_405),
+    "staff:evaluation_approve": (EVALUATION, LOGIN_THEN_405),
+    "staff:evaluation_return": (EVALUATION, LOGIN_THEN_405),
+    "staff:publish": ({}, {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}),
+    "staff:kpi": ({"kpi_code": "1-3-K02"}, OWN_ONLY),
+    "staff:systems": ({}, {ANON: 302, OTHER: 200, OWNER: 200, DX: 200}),
+    "staff:system": ("crisis-system", OWN_ONLY),
+    "login": ({}, EVERYONE_200),
+    "logout": ({}, dict.fromkeys(ROLES, 405)),
+}
+# State changes: POST without the right role never changes anything.
+POST_MATRIX = {
+    "staff:evaluation": (EVALUATION, {ANON: 302, OTHER: 404}),
+    "staff:evaluation_submit": (EVALUATION, {ANON: 302, OTHER: 404}),
+    "staff:evaluation_approve": (EVALUATION, {ANON: 302, OTHER: 404}),
+    "staff:evaluation_return": (EVALUATION, {ANON: 302, OTHER: 404}),
+    "staff:publish": ({}, {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:kpi": ({"kpi_code": "1-3-K02"}, {ANON: 302, OTHER: 404}),
+}
+
+
+def named_patterns(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue  # walked separately below
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from named_patterns(entry, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}"
+
+
+def test_every_url_pattern_has_a_row_in_the_matrix():
+    assert set(named_patterns()) == set(MATRIX)
+
+
+@pytest.fixture
+def clients(client, django_user_model, head_a, head_b, dx_staff, publish):
+    from django.test import Client
+
+    publish(2024)
+    Evaluation.objects.create(item=PriorityItem.objects.get(code="1-3"), fiscal_year=2025)
+    users = {OTHER: head_b, OWNER: head_a, DX: dx_staff}
+    result = {ANON: client}
+    for role, user in users.items():
+        result[role] = Client()
+        result[role].force_login(user)
+    return result
+
+
+def url_for(name, kwargs):
+    if kwargs == "crisis-system":
+        kwargs = {"pk": System.objects.get(name="静岡市災害時総合情報システム").pk}
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_get_answers_each_role_as_expected(clients, name):
+    kwargs, expected = MATRIX[name]
+    url = url_for(name, kwargs)
+    got = {role: clients[role].get(url).status_code for role in ROLES}
+    assert got == expected, url
+
+
+@pytest.mark.parametrize("name", sorted(POST_MATRIX))
+def test_post_by_the_wrong_people_is_refused(clients, name):
+    kwargs, expected = POST_MATRIX[name]
+    url = url_for(name, kwargs)
+    before = list(Evaluation.objects.order_by("pk").values())
+    got = {role: clients[role].post(url, {"version": 1}).status_code for role in expected}
+    assert got == expected, url
+    assert list(Evaluation.objects.order_by("pk").values()) == before
+
+
+def test_the_admin_is_for_dx_staff_only(clients):
+    """DX staff maintain the plan there; user accounts stay with the system administrator."""
+    urls = ["/admin/"] + [
+        reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for model in admin.site._registry
+        if model._meta.app_label in {"priorities", "kpis", "systems"}
+    ]
+    for url in urls:
+        got = {role: clients[role].get(url).status_code for role in ROLES}
+        assert got == {ANON: 302, OTHER: 302, OWNER: 302, DX: 200}, url
+
+
+def test_user_accounts_are_for_the_system_administrator_only(clients):
+    assert clients[DX].get("/admin/auth/user/").status_code == 403
