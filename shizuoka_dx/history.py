@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 ACTIONS = {"+": "追加", "~": "変更", "-": "削除"}
 SKIPPED_FIELDS = {"id", "version", "updated_at", "entered_at"}
@@ -30,6 +31,11 @@ def _display(record, name) -> str:
         return "（空欄）"
     if isinstance(value, bool):
         return "はい" if value else "いいえ"
+    if isinstance(value, Decimal):
+        normalized = value.normalize()
+        if normalized == normalized.to_integral():
+            return f"{int(normalized):,}"
+        return f"{normalized:,f}"
     return str(value)
 
 
