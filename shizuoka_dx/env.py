@@ -85,4 +85,6 @@ def sqlite_database(path: Path) -> dict:
         "NAME": str(path),
         # Writers wait for each other instead of failing with "database is locked".
         "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        # Tests use a file too (not shared-cache memory), so concurrent writers behave as in use.
+        "TEST": {"NAME": str(path.with_name(f"test_{path.stem}.sqlite3"))},
     }
