@@ -16,7 +16,6 @@ from priorities.models import Evaluation, PriorityItem
 from priorities.roles import ensure_roles
 
 
-
 @pytest.fixture
 def plan(transactional_db, settings):
     """A transactional test starts from whatever an earlier one left: load the plan again."""
