@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from kpis.models import Actual, Kpi, KpiPlacement
 
@@ -11,7 +12,7 @@ class ActualInline(admin.TabularInline):
 
 
 @admin.register(Kpi)
-class KpiAdmin(admin.ModelAdmin):
+class KpiAdmin(SimpleHistoryAdmin):
     list_display = [
         "code",
         "name",
@@ -37,7 +38,7 @@ class KpiAdmin(admin.ModelAdmin):
 
 
 @admin.register(Actual)
-class ActualAdmin(admin.ModelAdmin):
+class ActualAdmin(SimpleHistoryAdmin):
     list_display = ["kpi", "fiscal_year", "value", "stage", "is_demo", "entered_by", "updated_at"]
     list_filter = ["fiscal_year", "is_demo", "kpi__item__pillar"]
     search_fields = ["kpi__code", "kpi__name", "note"]
@@ -51,7 +52,7 @@ class ActualAdmin(admin.ModelAdmin):
 
 
 @admin.register(KpiPlacement)
-class KpiPlacementAdmin(admin.ModelAdmin):
+class KpiPlacementAdmin(SimpleHistoryAdmin):
     list_display = ["kpi", "initiative", "order", "note"]
     list_filter = ["note"]
     search_fields = ["kpi__code", "initiative__name"]

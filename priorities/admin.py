@@ -1,25 +1,28 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from kpis.models import KpiPlacement
 from priorities.models import (
     Department,
+    Evaluation,
     FormTool,
     Initiative,
     NarrativeBullet,
     Pillar,
     Plan,
     PriorityItem,
+    PublishedSnapshot,
     RoadmapEntry,
 )
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(SimpleHistoryAdmin):
     list_display = ["title", "established"]
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(SimpleHistoryAdmin):
     list_display = ["name"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
@@ -33,7 +36,7 @@ class PriorityItemInline(admin.TabularInline):
 
 
 @admin.register(Pillar)
-class PillarAdmin(admin.ModelAdmin):
+class PillarAdmin(SimpleHistoryAdmin):
     list_display = ["number", "title", "plan"]
     inlines = [PriorityItemInline]
 
@@ -57,7 +60,7 @@ class InitiativeInline(admin.TabularInline):
 
 
 @admin.register(PriorityItem)
-class PriorityItemAdmin(admin.ModelAdmin):
+class PriorityItemAdmin(SimpleHistoryAdmin):
     list_display = ["code", "title", "pillar", "has_form2", "department_names"]
     list_filter = ["pillar", "has_form2", "departments"]
     search_fields = ["code", "title", "bullets__text"]
@@ -86,7 +89,7 @@ class KpiPlacementInline(admin.TabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(admin.ModelAdmin):
+class InitiativeAdmin(SimpleHistoryAdmin):
     list_display = ["item", "number", "name", "ref", "repeated"]
     list_filter = ["item__pillar", "repeated"]
     search_fields = ["name", "ref", "item__code"]
@@ -95,7 +98,7 @@ class InitiativeAdmin(admin.ModelAdmin):
 
 
 @admin.register(NarrativeBullet)
-class NarrativeBulletAdmin(admin.ModelAdmin):
+class NarrativeBulletAdmin(SimpleHistoryAdmin):
     list_display = ["item", "section", "order", "text"]
     list_filter = ["section", "item__pillar"]
     search_fields = ["text", "item__code"]
@@ -103,7 +106,7 @@ class NarrativeBulletAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoadmapEntry)
-class RoadmapEntryAdmin(admin.ModelAdmin):
+class RoadmapEntryAdmin(SimpleHistoryAdmin):
     list_display = ["initiative", "order", "fiscal_year", "until_fiscal_year", "text"]
     list_filter = ["fiscal_year"]
     search_fields = ["text", "initiative__name"]
@@ -111,8 +114,35 @@ class RoadmapEntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(FormTool)
-class FormToolAdmin(admin.ModelAdmin):
+class FormToolAdmin(SimpleHistoryAdmin):
     list_display = ["item", "label", "name", "department_text", "repeated", "system"]
     list_filter = ["repeated", "departments"]
     search_fields = ["name", "department_text"]
     list_select_related = ["item", "system"]
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(SimpleHistoryAdmin):
+    list_display = ["item", "fiscal_year", "status", "last_edited_by", "approved_by", "is_demo"]
+    list_filter = ["fiscal_year", "status", "is_demo", "item__pillar"]
+    search_fields = ["item__code", "qualitative", "issues", "countermeasures"]
+    list_select_related = ["item", "last_edited_by", "approved_by"]
+    readonly_fields = [
+        "status",
+        "last_edited_by",
+        "submitted_by",
+        "submitted_at",
+        "approved_by",
+        "approved_at",
+        "published_at",
+        "version",
+    ]
+
+
+@admin.register(PublishedSnapshot)
+class PublishedSnapshotAdmin(SimpleHistoryAdmin):
+    list_display = ["fiscal_year", "published_at", "published_by", "forced_reason"]
+    readonly_fields = ["fiscal_year", "document", "published_at", "published_by", "forced_reason"]
+
+    def has_add_permission(self, request):
+        return False  # publish through the staff page or publish_fiscal_year

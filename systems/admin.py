@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from systems.models import CostBreakdown, CostRecord, System, SystemPlacement
 
@@ -44,7 +45,7 @@ class CostRecordInline(admin.TabularInline):
 
 
 @admin.register(System)
-class SystemAdmin(admin.ModelAdmin):
+class SystemAdmin(SimpleHistoryAdmin):
     list_display = [
         "name",
         "department",
@@ -64,7 +65,7 @@ class SystemAdmin(admin.ModelAdmin):
 
 
 @admin.register(CostRecord)
-class CostRecordAdmin(admin.ModelAdmin):
+class CostRecordAdmin(SimpleHistoryAdmin):
     list_display = ["system", "fiscal_year", "kind", "thousand_yen", "is_demo"]
     list_filter = ["fiscal_year", "kind", "is_demo"]
     search_fields = ["system__name", "note"]
@@ -72,14 +73,14 @@ class CostRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(CostBreakdown)
-class CostBreakdownAdmin(admin.ModelAdmin):
+class CostBreakdownAdmin(SimpleHistoryAdmin):
     list_display = ["system", "name", "initial_cost_text", "operating_cost_text"]
     search_fields = ["name", "system__name"]
     list_select_related = ["system"]
 
 
 @admin.register(SystemPlacement)
-class SystemPlacementAdmin(admin.ModelAdmin):
+class SystemPlacementAdmin(SimpleHistoryAdmin):
     list_display = ["item", "label", "system", "order"]
     list_filter = ["item"]
     search_fields = ["system__name", "item__code"]
