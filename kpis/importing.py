@@ -256,9 +256,9 @@ def _xlsx_rows(path: Path) -> list[Row]:
     try:
         values_book = load_workbook(path, read_only=True, data_only=True)
         formulas_book = load_workbook(path, read_only=True, data_only=False)
-    except DefusedXmlException:
-        raise ImportRefused([UNSAFE_XML]) from None
     except Exception as exc:  # openpyxl raises many kinds for a broken file
+        if _unsafe_xml(exc):
+            raise ImportRefused([UNSAFE_XML]) from None
         raise ImportRefused(
             [f"Excelファイル（.xlsx）として読めません（{type(exc).__name__}）。"]
         ) from None
@@ -270,9 +270,9 @@ def _xlsx_rows(path: Path) -> list[Row]:
         grid, layout = _read_sheet(values_sheet, formulas_sheet)
     except ImportRefused:
         raise
-    except DefusedXmlException:
-        raise ImportRefused([UNSAFE_XML]) from None
     except Exception as exc:  # a damaged sheet fails only while it is read
+        if _unsafe_xml(exc):
+            raise ImportRefused([UNSAFE_XML]) from None
         raise ImportRefused(
             [
                 f"シート「{sheet_name}」を読めません（{type(exc).__name__}）。ファイルが壊れていないか確認してください。"
@@ -282,6 +282,17 @@ def _xlsx_rows(path: Path) -> list[Row]:
         values_book.close()
         formulas_book.close()
     return _rows_from_grid(grid, layout=layout)
+
+
+def _unsafe_xml(exc: BaseException) -> bool:
+    """defusedxml refused an entity or DTD (openpyxl may wrap that in a ValueError)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _read_sheet(values_sheet, formulas_sheet) -> tuple[list, SheetLayout]:

@@ -93,7 +93,7 @@ def parse_number(raw, *, unit: str = "") -> Decimal:
     multiplier = match.group("multiplier")
     if multiplier and normalize_text(unit) in PERCENT_UNITS:
         raise ValueParseError(
-            f"「{raw}」: 割合（{unit}）の値に「{multiplier}」は使えません。数値だけを入力してください。"
+            f"割合（{unit}）の値に「{multiplier}」は使えません。数値だけを入力してください（例: 65％）。"
         )
     value = Decimal(match.group("sign") + match.group("digits"))
     if multiplier:
