@@ -324,7 +324,7 @@ def split_columns(widths: list[float], first: int, last: int, parts: int) -> lis
 
 
 def write_cover(ws: Worksheet, document: dict, *, fiscal_year: int, contents: list[tuple]):
-    sheet = SheetWriter(ws, [26, 40, 60])
+    sheet = SheetWriter(ws, [50, 56, 28])
     plan = document["plan"]
     sheet.put(1, plan["title"] or "アクションプラン", span=3, font=TITLE_FONT, border=False)
     sheet.next()
@@ -615,7 +615,7 @@ def write_form2(
     ws: Worksheet, document: dict, form: Form2Sheet, *, fiscal_year: int, unit_of: dict[str, str]
 ) -> None:
     system = form.system
-    widths = [11, 20, 30, 16, 18, 40]
+    widths = [11, 20, 30, 16, 22, 40]
     sheet = SheetWriter(ws, widths)
     last = sheet.last_column
     where = f"{form.item['code']} {form.item['title']}　" if form.item else ""

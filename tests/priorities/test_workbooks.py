@@ -84,7 +84,7 @@ def test_it_makes_any_name_a_valid_unique_sheet_title():
 
 
 def test_an_item_sheet_has_the_form1_blocks_side_by_side(tmp_path):
-    ws = export(tmp_path, "--fy", "R7")["様式①_1-1"]
+    ws = export(tmp_path, "--fy", "R7", "--item", "1-1")["様式①_1-1"]
     assert ws["A1"].value.startswith("様式①　基本方針の柱1　市民の利便性向上")
     assert "重点項目 1-1　行政サービスのオンライン化" in ws["A1"].value
     as_is, to_be, gap = (
@@ -102,7 +102,7 @@ def test_an_item_sheet_has_the_form1_blocks_side_by_side(tmp_path):
 
 
 def test_a_roadmap_entry_spans_the_years_it_covers(tmp_path):
-    ws = export(tmp_path, "--fy", "R7")["様式①_1-1"]
+    ws = export(tmp_path, "--fy", "R7", "--item", "1-1")["様式①_1-1"]
     r6, r7, r8 = (find(ws, f"R{n}（令和{n}年度）") for n in (6, 7, 8))
     three_years = merged_range(ws, find(ws, "オンライン申請手続数の拡大・利用者数の拡大"))
     assert three_years.min_col == r6.column
@@ -116,7 +116,7 @@ def test_a_roadmap_entry_spans_the_years_it_covers(tmp_path):
 def test_the_kpi_table_shows_baseline_and_target_as_printed_and_each_years_result(tmp_path):
     add_actual("1-1-K01", 2024, Decimal(324081))
     add_actual("1-1-K01", 2025, Decimal("350000"))
-    ws = export(tmp_path, "--fy", "R7")["様式①_1-1"]
+    ws = export(tmp_path, "--fy", "R7", "--item", "1-1")["様式①_1-1"]
     headings = [find(ws, h) for h in ("現状（R5）", "目標値（R8）", "R6 実績", "R7 実績")]
     assert len({cell.row for cell in headings}) == 1
     row = find(ws, "1-1-K01").row
@@ -138,7 +138,7 @@ def test_the_kpi_table_shows_baseline_and_target_as_printed_and_each_years_resul
 def test_a_year_limits_the_actuals_shown(tmp_path):
     add_actual("1-1-K01", 2024, Decimal(324081))
     add_actual("1-1-K01", 2025, Decimal(350000))
-    ws = export(tmp_path, "--fy", "令和6年度")["様式①_1-1"]
+    ws = export(tmp_path, "--fy", "令和6年度", "--item", "1-1")["様式①_1-1"]
     assert "R6 実績" in texts(ws)
     assert "R7 実績" not in texts(ws)
     assert 350000 not in texts(ws)
@@ -146,7 +146,7 @@ def test_a_year_limits_the_actuals_shown(tmp_path):
 
 def test_the_default_year_is_the_latest_with_actuals(tmp_path):
     add_actual("1-1-K01", 2024, Decimal(324081))
-    cover = texts(export(tmp_path)["表紙"])
+    cover = texts(export(tmp_path, "--item", "1-1")["表紙"])
     assert "令和6年度（2024年度）" in cover
 
 
@@ -161,7 +161,7 @@ def test_demo_data_is_announced_on_the_cover_and_every_item_sheet(tmp_path):
 
 def test_a_form2_sheet_has_the_plans_labels_costs_and_cost_effectiveness(tmp_path):
     add_actual("1-1-K01", 2024, Decimal(327900))
-    ws = export(tmp_path, "--fy", "R7")["様式②_1-1_①電子申請システム"]
+    ws = export(tmp_path, "--fy", "R7", "--item", "1-1")["様式②_1-1_①電子申請システム"]
     values = texts(ws)
     assert ws["A1"].value == "様式②　1-1 行政サービスのオンライン化　①電子申請システム"
     for label in ("PLAN/DO", "CHECK", "ACT", "概要", "構成", "導入年度", "効果", "課題"):
