@@ -234,7 +234,8 @@ def _not_a_zip_message(path: Path) -> str:
         head = handle.read(4096)
     if head.startswith(OLE_SIGNATURE):
         return (
-            "拡張子は .xlsx ですが、中身は古い形式のExcelファイル（.xls）です。"
+            "拡張子は .xlsx ですが、中身は古い形式のExcelファイル（.xls）か、"
+            "パスワードで保護されたファイルです。パスワードを外して、"
             "Excelで「Excel ブック (*.xlsx)」として保存し直してください。"
         )
     if b"\x00" not in head:

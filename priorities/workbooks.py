@@ -89,13 +89,13 @@ def plan_years(document: dict) -> list[int]:
 
 def shown_years(document: dict, fiscal_year: int) -> list[int]:
     """The FYs whose actuals the item sheets show: the plan's years and any FY with actuals, up
-    to and including ``fiscal_year``."""
+    to ``fiscal_year``, which is always shown."""
     years = {
         year
         for year in [*plan_years(document), *fiscal_years_with_actuals(document)]
-        if year <= fiscal_year
+        if year < fiscal_year
     }
-    return sorted(years) or [fiscal_year]
+    return [*sorted(years), fiscal_year]
 
 
 def item_kpis(item: dict) -> list[dict]:

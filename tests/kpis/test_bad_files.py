@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
 from kpis.importing import ImportRefused, import_actuals
 from kpis.models import Actual
@@ -64,3 +65,43 @@ def test_the_refusal_says_what_is_wrong_and_where(name, message):
     with pytest.raises(ImportRefused) as caught:
         import_actuals(path=FOLDER / name)
     assert message in caught.value.errors[0]
+
+
+# ---- and what is still fine -------------------------------------------------------------
+
+
+def test_merged_cells_in_a_column_the_importer_ignores_are_fine(tmp_path):
+    book = Workbook()
+    ws = book.active
+    ws.title = "実績"
+    ws.append(["項目", "KPIコード", "年度", "実績値"])
+    ws.append(["1-1 行政サービスのオンライン化", "1-1-K01", "R6", "324,081件"])
+    ws.append([None, "1-1-K02", "R6", "1,200"])
+    ws.merge_cells("A2:A3")
+    ws.merge_cells("A1:A1")
+    book.save(tmp_path / "merged.xlsx")
+    result = import_actuals(path=tmp_path / "merged.xlsx")
+    assert len(result.added) == 2
+
+
+def test_a_hidden_row_left_blank_is_skipped_like_any_blank_row(tmp_path):
+    book = Workbook()
+    ws = book.active
+    ws.append(["KPIコード", "年度", "実績値"])
+    ws.append(["1-1-K01", "R6", "324081"])
+    ws.append(["1-1-K02", "R6", None])
+    ws.row_dimensions[3].hidden = True
+    book.save(tmp_path / "hidden.xlsx")
+    result = import_actuals(path=tmp_path / "hidden.xlsx")
+    assert (len(result.added), result.skipped_blank) == (1, [3])
+
+
+def test_the_kpis_own_unit_and_multipliers_still_read(tmp_path):
+    path = tmp_path / "units.csv"
+    path.write_text(
+        "KPIコード,年度,実績値\r\n1-1-K01,R6,32.4万件\r\n1-3-K01,R7,65\r\n3-2-K02,R7,31億円\r\n",
+        encoding="utf-8",
+    )
+    import_actuals(path=path)
+    values = dict(Actual.objects.values_list("kpi__code", "value"))
+    assert values == {"1-1-K01": 324000, "1-3-K01": 65, "3-2-K02": 31}

@@ -144,6 +144,12 @@ def test_a_year_limits_the_actuals_shown(tmp_path):
     assert 350000 not in texts(ws)
 
 
+def test_the_chosen_year_always_has_its_columns(tmp_path):
+    ws = export(tmp_path, "--fy", "R9", "--item", "1-1")["様式①_1-1"]
+    assert {"R8 実績", "R9 実績", "評価の理由（R9）"} <= set(texts(ws))
+    assert find(ws, "1-1-K01").row == find(ws, "この年度の実績はまだありません。").row
+
+
 def test_the_default_year_is_the_latest_with_actuals(tmp_path):
     add_actual("1-1-K01", 2024, Decimal(324081))
     cover = texts(export(tmp_path, "--item", "1-1")["表紙"])
