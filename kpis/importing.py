@@ -3,6 +3,10 @@
 Reading (``read_rows``) turns a file into numbered rows of raw cells; checking (``check_rows``)
 turns them into actuals to save or into per-row Japanese errors; ``import_actuals`` saves them in one
 transaction, model validation included, and rolls everything back on any error or on a dry run.
+
+An .xlsx is checked before openpyxl parses it (size, unpacked size, XML entity declarations), and
+what a person could not see when checking it is refused rather than read: merged cells, hidden
+rows with a value, hidden KPIコード/年度/実績値 columns, formulas without a saved result.
 """
 
 import csv
