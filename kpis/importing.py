@@ -3,15 +3,22 @@
 Reading (``read_rows``) turns a file into numbered rows of raw cells; checking (``check_rows``)
 turns them into actuals to save or into per-row Japanese errors; ``import_actuals`` saves them in one
 transaction, model validation included, and rolls everything back on any error or on a dry run.
+
+An .xlsx is checked before openpyxl parses it (size, unpacked size, XML entity declarations), and
+what a person could not see when checking it is refused rather than read: merged cells, hidden
+rows with a value, hidden KPIコード/年度/実績値 columns, formulas without a saved result.
 """
 
 import csv
+import datetime
 import io
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from defusedxml import DefusedXmlException
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -24,6 +31,16 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 SHEET_NAME = "実績"
 HEADER_SEARCH_ROWS = 10
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and other old Office files
+MAX_ROWS = 10_000
+MAX_COLUMNS = 200
+PROLOG_BYTES = 64 * 1024
+TOO_MANY_ROWS = f"行が多すぎます（{MAX_ROWS:,}行超）。実績の行だけのファイルにしてください。"
+UNSAFE_XML = (
+    "Excelファイルの中に、安全のため読み込まない記述（XMLの DOCTYPE・ENTITY 宣言）があります。"
+    "Excelで開いて「Excel ブック (*.xlsx)」として保存し直してください。"
+)
+NOT_XLSX = "Excelファイル（.xlsx）として読めません。ファイルが壊れていないか確認してください。"
 
 COLUMNS = {
     "kpi_code": ("kpi_code", "kpiコード", "kpi code", "コード"),
@@ -70,6 +87,11 @@ class ImportResult:
     dry_run: bool = False
 
     def summary(self) -> str:
+        if self.skipped_blank and not (self.added or self.changed or self.unchanged):
+            return (
+                f"実績値が入力された行がありません（実績値が空欄の行 {len(self.skipped_blank)} 件を"
+                "読み飛ばしました）。何も保存していません。"
+            )
         verb = "取り込むと" if self.dry_run else "取り込みました:"
         text = (
             f"{verb} 追加 {len(self.added)} 件、更新 {len(self.changed)} 件、"
@@ -145,6 +167,13 @@ def _csv_rows(data: bytes) -> list[Row]:
         raise ImportRefused(
             ["拡張子は .csv ですが、中身はExcelファイルです。拡張子を .xlsx にしてください。"]
         )
+    if data.startswith(OLE_SIGNATURE):
+        raise ImportRefused(
+            [
+                "拡張子は .csv ですが、中身は古い形式のExcelファイル（.xls）です。"
+                "Excelで「CSV UTF-8」か「Excel ブック (*.xlsx)」として保存し直してください。"
+            ]
+        )
     text = _decode(data)
     if "\x00" in text:
         raise ImportRefused(["CSVとして読めません（テキストファイルではありません）。"])
@@ -152,27 +181,80 @@ def _csv_rows(data: bytes) -> list[Row]:
         lines = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise ImportRefused([f"CSVとして読めません（{exc}）。"]) from None
+    if len(lines) > MAX_ROWS:
+        raise ImportRefused([TOO_MANY_ROWS])
     return _rows_from_grid(enumerate(lines, start=1))
 
 
-def _xlsx_rows(path: Path) -> list[Row]:
-    # Check the zip before openpyxl unpacks it: a small file can unpack to hundreds of MB.
+@dataclass
+class SheetLayout:
+    """What a sheet hides from the person who checked it: hidden rows and columns, merged cells,
+    and formulas whose result was never saved."""
+
+    hidden_rows: set[int] = field(default_factory=set)  # row numbers (1 = first row)
+    hidden_columns: set[int] = field(default_factory=set)  # 0-based column indexes
+    merged: list[tuple[str, int, int, int, int]] = field(default_factory=list)
+    # (ref, first row, first column (0-based), last row, last column (0-based))
+    formula_cells: list[tuple[int, int]] = field(default_factory=list)
+
+
+def _check_archive(path: Path) -> None:
+    """Refuse a file that is not a zip, unpacks too large, or declares XML entities, before
+    openpyxl parses anything: a small file can unpack to hundreds of MB."""
     try:
         with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError):
-        raise ImportRefused(
-            ["Excelファイル（.xlsx）として読めません。ファイルが壊れていないか確認してください。"]
-        ) from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ImportRefused(
-            [
-                "Excelファイルの中身が大きすぎます（展開後50MB超）。必要な行だけのファイルにしてください。"
-            ]
+            infos = archive.infolist()
+            unpacked = sum(info.file_size for info in infos)
+            names = {info.filename for info in infos}
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise ImportRefused(
+                    [
+                        "Excelファイルの中身が大きすぎます（展開後50MB超）。必要な行だけのファイルにしてください。"
+                    ]
+                )
+            if "xl/workbook.xml" not in names:
+                raise ImportRefused([NOT_XLSX])
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels")) and _declares_entities(archive, info):
+                    raise ImportRefused([UNSAFE_XML])
+    except ImportRefused:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        raise ImportRefused([_not_a_zip_message(path)]) from None
+    except Exception:  # zlib and zipfile raise many kinds for a damaged archive
+        raise ImportRefused([NOT_XLSX]) from None
+
+
+def _declares_entities(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    with archive.open(info) as member:
+        head = member.read(PROLOG_BYTES)
+    markers = (b"<!DOCTYPE", b"<!ENTITY")
+    wide = tuple(marker.decode().encode("utf-16-le") for marker in markers)
+    return any(marker in head for marker in markers + wide)
+
+
+def _not_a_zip_message(path: Path) -> str:
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(OLE_SIGNATURE):
+        return (
+            "拡張子は .xlsx ですが、中身は古い形式のExcelファイル（.xls）か、"
+            "パスワードで保護されたファイルです。パスワードを外して、"
+            "Excelで「Excel ブック (*.xlsx)」として保存し直してください。"
         )
-    if "xl/workbook.xml" not in names:
-        raise ImportRefused(["Excelファイル（.xlsx）として読めません。"])
+    if b"\x00" not in head:
+        for encoding in ("utf-8-sig", "cp932"):
+            try:
+                text = head.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if "," in text or "\t" in text:
+                return "拡張子は .xlsx ですが、中身はCSV（テキスト）です。拡張子を .csv にしてください。"
+    return NOT_XLSX
+
+
+def _xlsx_rows(path: Path) -> list[Row]:
+    _check_archive(path)
 
     from openpyxl import load_workbook
 
@@ -180,26 +262,104 @@ def _xlsx_rows(path: Path) -> list[Row]:
         values_book = load_workbook(path, read_only=True, data_only=True)
         formulas_book = load_workbook(path, read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
+        if _unsafe_xml(exc):
+            raise ImportRefused([UNSAFE_XML]) from None
         raise ImportRefused(
             [f"Excelファイル（.xlsx）として読めません（{type(exc).__name__}）。"]
         ) from None
+    sheet_name = SHEET_NAME
     try:
         sheet_name = _pick_sheet(values_book.sheetnames)
-        values = values_book[sheet_name].iter_rows(values_only=True)
-        formulas = formulas_book[sheet_name].iter_rows(values_only=True)
-        grid = []
-        formula_errors = []
-        for number, (row, raw_row) in enumerate(zip(values, formulas, strict=False), start=1):
-            cells = list(row)
-            for column, (value, raw) in enumerate(zip(cells, raw_row, strict=False)):
-                if value is None and isinstance(raw, str) and raw.startswith("="):
-                    formula_errors.append((number, column))
-            grid.append((number, cells))
+        values_sheet = values_book[sheet_name]
+        formulas_sheet = formulas_book[sheet_name]
+        grid, layout = _read_sheet(values_sheet, formulas_sheet)
+    except ImportRefused:
+        raise
+    except Exception as exc:  # a damaged sheet fails only while it is read
+        if _unsafe_xml(exc):
+            raise ImportRefused([UNSAFE_XML]) from None
+        raise ImportRefused(
+            [
+                f"シート「{sheet_name}」を読めません（{type(exc).__name__}）。ファイルが壊れていないか確認してください。"
+            ]
+        ) from None
     finally:
         values_book.close()
         formulas_book.close()
-    rows = _rows_from_grid(grid, formula_cells=formula_errors)
-    return rows
+    return _rows_from_grid(grid, layout=layout)
+
+
+def _unsafe_xml(exc: BaseException) -> bool:
+    """defusedxml refused an entity or DTD (openpyxl may wrap that in a ValueError)."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, DefusedXmlException):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _read_sheet(values_sheet, formulas_sheet) -> tuple[list, SheetLayout]:
+    # A sheet may declare itself A1:XFD1048576; read only the rows and cells it really has.
+    values_sheet.reset_dimensions()
+    formulas_sheet.reset_dimensions()
+    values = values_sheet.iter_rows(values_only=True)
+    formulas = formulas_sheet.iter_rows(values_only=True)
+    grid = []
+    layout = _sheet_layout(values_sheet)
+    for number, (row, raw_row) in enumerate(zip(values, formulas, strict=False), start=1):
+        if number > MAX_ROWS:
+            raise ImportRefused([TOO_MANY_ROWS])
+        cells = list(row[:MAX_COLUMNS])
+        for column, (value, raw) in enumerate(zip(cells, raw_row, strict=False)):
+            if value is None and _is_formula(raw):
+                layout.formula_cells.append((number, column))
+        grid.append((number, cells))
+    return grid, layout
+
+
+def _is_formula(raw) -> bool:
+    if isinstance(raw, str):
+        return raw.startswith("=")
+    return raw is not None and type(raw).__name__ in {"ArrayFormula", "DataTableFormula"}
+
+
+def _sheet_layout(sheet) -> SheetLayout:
+    """Hidden rows and columns and merged cells, read from the sheet's XML (the read-only reader
+    skips them)."""
+    from openpyxl.utils.cell import range_boundaries
+    from openpyxl.xml.functions import iterparse  # defusedxml's when installed
+
+    layout = SheetLayout()
+    row_number = 0
+    with sheet._get_source() as source:
+        for _event, element in iterparse(source):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag == "row":
+                row_number = int(element.get("r") or row_number + 1)
+                if _true(element.get("hidden")):
+                    layout.hidden_rows.add(row_number)
+                if row_number > MAX_ROWS:
+                    raise ImportRefused([TOO_MANY_ROWS])
+                element.clear()
+            elif tag == "col":
+                if _true(element.get("hidden")):
+                    first, last = int(element.get("min")), int(element.get("max"))
+                    layout.hidden_columns.update(range(first - 1, min(last, MAX_COLUMNS)))
+            elif tag == "mergeCell":
+                ref = element.get("ref") or ""
+                try:
+                    min_col, min_row, max_col, max_row = range_boundaries(ref)
+                except (ValueError, TypeError):
+                    continue
+                if None not in (min_col, min_row, max_col, max_row):
+                    layout.merged.append((ref, min_row, min_col - 1, max_row, max_col - 1))
+    return layout
+
+
+def _true(value) -> bool:
+    return value in {"1", "true"}
 
 
 def _pick_sheet(names: list[str]) -> str:
@@ -226,8 +386,9 @@ def _header_key(cell) -> str | None:
     return None
 
 
-def _rows_from_grid(grid: Iterable, formula_cells=()) -> list[Row]:
+def _rows_from_grid(grid: Iterable, layout: SheetLayout | None = None) -> list[Row]:
     grid = list(grid)
+    layout = layout or SheetLayout()
     header_at = None
     for index, (_number, cells) in enumerate(grid[:HEADER_SEARCH_ROWS]):
         keys = [_header_key(cell) for cell in cells]
@@ -258,12 +419,36 @@ def _rows_from_grid(grid: Iterable, formula_cells=()) -> list[Row]:
         errors.append(f"{header_number}行目: 見出し「{'」「'.join(missing)}」の列がありません。")
     if errors:
         raise ImportRefused(errors)
-    formula_at = {(number, column) for number, column in formula_cells}
-    for number, column in sorted(formula_at):
-        if number > header_number and column in positions.values():
-            key = next(k for k, c in positions.items() if c == column)
+    label_at = {column: COLUMN_LABELS[key] for key, column in positions.items()}
+    for key in REQUIRED:
+        column = positions[key]
+        if column in layout.hidden_columns:
             errors.append(
-                f"{number}行目 {COLUMN_LABELS[key]}: 数式の計算結果が保存されていません。"
+                f"{_column_letter(column)}列（{COLUMN_LABELS[key]}）が非表示になっています。"
+                "列を再表示して内容を確かめてから、保存し直してください。"
+            )
+    for ref, first_row, first_column, last_row, last_column in sorted(
+        layout.merged, key=lambda merge: (merge[1], merge[2])
+    ):
+        if last_row <= header_number:
+            continue
+        touched = [c for c in sorted(label_at) if first_column <= c <= last_column]
+        if not touched:
+            continue
+        labels = "・".join(label_at[c] for c in touched)
+        rows_text = (
+            f"{max(first_row, header_number + 1)}行目"
+            if first_row == last_row
+            else f"{max(first_row, header_number + 1)}〜{last_row}行目"
+        )
+        errors.append(
+            f"{rows_text} {labels}: セルが結合されています（{ref}）。"
+            "結合を解除して、1行に1つずつ値を入力してください。"
+        )
+    for number, column in sorted(layout.formula_cells):
+        if number > header_number and column in label_at:
+            errors.append(
+                f"{number}行目 {label_at[column]}: 数式の計算結果が保存されていません。"
                 "Excelで開いて保存し直すか、値を直接入力してください。"
             )
     if errors:
@@ -275,7 +460,15 @@ def _rows_from_grid(grid: Iterable, formula_cells=()) -> list[Row]:
         }
         if all(_blank(value) for value in values.values()):
             continue
+        if number in layout.hidden_rows and not _blank(values.get("value")):
+            errors.append(
+                f"{number}行目 実績値{_shown(values['value'])}: この行は非表示になっています。"
+                "行を再表示（フィルターの解除）して内容を確かめてから、保存し直してください。"
+            )
+            continue
         rows.append(Row(number, values))
+    if errors:
+        raise ImportRefused(errors)
     return rows
 
 
@@ -302,7 +495,40 @@ def fiscal_year_window(kpi: Kpi) -> tuple[int, int]:
     return start, end
 
 
+_DATE_TEXT = re.compile(
+    r"^(?:\d{4}|(?:令和|平成|R|H)\s*(?:元|\d{1,2}))\s*[/.\-年]\s*\d{1,2}\s*[/.\-月]\s*\d{1,2}\s*日?$",
+    re.IGNORECASE,
+)
+EXCEL_ERRORS = {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"}
+DATE_TYPES = (datetime.date, datetime.time, datetime.timedelta)
+
+
+def shown(value) -> str:
+    """A cell's value as the person typed it: 「2026/4/1」 for a date, 「2024」 for 2024.0."""
+    if isinstance(value, datetime.datetime):
+        text = f"{value.year}/{value.month}/{value.day}"
+        if value.time() != datetime.time():
+            text += f" {value.hour}:{value.minute:02d}"
+        return text
+    if isinstance(value, datetime.date):
+        return f"{value.year}/{value.month}/{value.day}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _shown(value) -> str:
+    return "" if value is None else f"「{shown(value)}」"
+
+
 def check_fiscal_year(kpi: Kpi, raw) -> int:
+    if isinstance(raw, DATE_TYPES) or (
+        isinstance(raw, str) and _DATE_TEXT.match(normalize_text(raw))
+    ):
+        raise FiscalYearError(
+            "日付ではなく年度を入力してください（例: 令和8年度、R8、2026）。"
+            "セルが日付の書式のときは、書式を「文字列」にしてから入力し直してください。"
+        )
     year = parse_fiscal_year(raw)
     start, end = fiscal_year_window(kpi)
     if not start <= year <= end:
@@ -322,9 +548,23 @@ def check_rows(rows: list[Row]) -> tuple[list[CheckedRow], list[int], list[str]]
     for row in rows:
 
         def error(key, value, message, row=row):
-            shown = "" if value is None else f"「{value}」"
-            errors.append(f"{row.number}行目 {COLUMN_LABELS[key]}{shown}: {message}")
+            errors.append(f"{row.number}行目 {COLUMN_LABELS[key]}{_shown(value)}: {message}")
 
+        excel_error = next(
+            (
+                key
+                for key, value in row.cells.items()
+                if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS
+            ),
+            None,
+        )
+        if excel_error:
+            error(
+                excel_error,
+                row.cells[excel_error],
+                "Excelのエラー値です。数式やセルの内容を確かめて、値を入力し直してください。",
+            )
+            continue
         raw_code = row.cells.get("kpi_code")
         code = normalize_text(raw_code).upper().replace("ー", "-") if not _blank(raw_code) else ""
         if not code:
@@ -358,7 +598,7 @@ def check_rows(rows: list[Row]) -> tuple[list[CheckedRow], list[int], list[str]]
         seen[(code, year)] = row.number
         note = row.cells.get("note")
         checked.append(
-            CheckedRow(row.number, kpi, year, parsed, "" if _blank(note) else str(note).strip())
+            CheckedRow(row.number, kpi, year, parsed, "" if _blank(note) else shown(note).strip())
         )
     return checked, blank, errors
 

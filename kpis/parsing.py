@@ -5,6 +5,8 @@ Errors are ``ValueError`` subclasses with a plain Japanese message (no row or co
 adds where the value came from).
 """
 
+import datetime
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -14,6 +16,8 @@ from kpis.models import Stage
 
 MINUS_SIGNS = {"\u2212": "-", "\uff0d": "-", "\u2010": "-", "\u2013": "-", "△": "-", "▲": "-"}
 MULTIPLIERS = {"万": Decimal(10_000), "千": Decimal(1_000), "億": Decimal(100_000_000)}
+PERCENT_UNITS = {"%"}
+DATE_TYPES = (datetime.date, datetime.time, datetime.timedelta)
 GENERIC_UNITS = {"%", "件", "人", "名", "社", "回", "点", "時間", "地点", "部署", "種類", "業務"}
 _NUMBER_RE = re.compile(
     r"^(?P<sign>[+-]?)(?P<digits>\d+(?:\.\d+)?)(?P<multiplier>[万千億]?)(?P<rest>.*)$"
@@ -42,12 +46,19 @@ def normalize_text(raw) -> str:
     return text
 
 
-def _strip_unit(text: str, unit: str) -> str:
-    """Drop a trailing unit: the KPI's own first (「31億円」 stays 31), then the common ones."""
+def _strip_unit(text: str, unit: str, raw) -> str:
+    """Drop a trailing unit: the KPI's own first (「31億円」 stays 31), then a common one, which
+    must then be the KPI's own (「5人」 is not a value of a ％ KPI)."""
     own = normalize_text(unit).replace(" ", "") if unit else ""
-    candidates = ([own] if own else []) + sorted(GENERIC_UNITS, key=len, reverse=True)
-    for candidate in candidates:
+    if own and text.endswith(own) and len(text) > len(own):
+        return text[: -len(own)]
+    for candidate in sorted(GENERIC_UNITS, key=len, reverse=True):
         if text.endswith(candidate) and len(text) > len(candidate):
+            if own:
+                raise ValueParseError(
+                    f"「{raw}」の単位「{candidate}」は、このKPIの単位「{unit}」と違います。"
+                    f"単位を「{unit}」にするか、数値だけを入力してください。"
+                )
             return text[: -len(candidate)]
     return text
 
@@ -56,24 +67,37 @@ def parse_number(raw, *, unit: str = "") -> Decimal:
     """A number with optional thousands separators, sign, 万/千/億, and a trailing unit."""
     if isinstance(raw, bool):
         raise ValueParseError(f"「{raw}」は数値として読めません。")
+    if isinstance(raw, DATE_TYPES):
+        raise ValueParseError(
+            "日付として入力されています。数値を入力してください"
+            "（セルの書式が日付のときは「文字列」か「標準」にしてから入力し直してください）。"
+        )
     if isinstance(raw, int | Decimal):
         return Decimal(raw)
     if isinstance(raw, float):
+        if not math.isfinite(raw):
+            raise ValueParseError(f"「{raw}」は数値として読めません。")
         return Decimal(str(raw))
     text = normalize_text(raw).replace(",", "").replace(" ", "")
     if not text:
         raise ValueParseError("実績値が空欄です。")
-    match = _NUMBER_RE.match(_strip_unit(text, unit))
+    match = _NUMBER_RE.match(_strip_unit(text, unit, raw))
     if not match:
         raise ValueParseError(f"「{raw}」は数値として読めません（例: 324,081 や 98.2％）。")
     if match.group("rest"):
+        hint = f"このKPIの単位は「{unit}」です" if unit else "単位として分かりません"
         raise ValueParseError(
             f"「{raw}」は数値として読めません"
-            f"（数値のあとの「{match.group('rest')}」が単位として分かりません）。"
+            f"（数値のあとの「{match.group('rest')}」が読めません。{hint}）。"
+        )
+    multiplier = match.group("multiplier")
+    if multiplier and normalize_text(unit) in PERCENT_UNITS:
+        raise ValueParseError(
+            f"割合（{unit}）の値に「{multiplier}」は使えません。数値だけを入力してください（例: 65％）。"
         )
     value = Decimal(match.group("sign") + match.group("digits"))
-    if match.group("multiplier"):
-        value *= MULTIPLIERS[match.group("multiplier")]
+    if multiplier:
+        value *= MULTIPLIERS[multiplier]
     return value
 
 

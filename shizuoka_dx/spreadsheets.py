@@ -2,15 +2,36 @@
 
 import csv
 import io
+import re
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A plain number written as text (「-5.1」): a spreadsheet reads it as that number and runs nothing.
+_PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+# Control characters an .xlsx file cannot hold (openpyxl refuses them); tab, LF and CR are allowed.
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def safe_cell(value):
     """Text that a spreadsheet would run as a formula gets a leading apostrophe; numbers stay."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_TRIGGERS)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
         return "'" + value
     return "" if value is None else value
+
+
+def xlsx_cell(value):
+    """``safe_cell`` for an .xlsx cell: control characters Excel cannot store are dropped first.
+
+    None stays None (an empty cell), numbers stay numbers.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = _XLSX_ILLEGAL.sub("", value)
+    return safe_cell(value)
 
 
 def csv_bytes(header: list[str], rows) -> bytes:

@@ -1,0 +1,823 @@
+"""Form ① and Form ② (様式①・様式②) as an Excel workbook, in the plan's own layout.
+
+Everything is read from the open-data document (``priorities.opendata.build_document``), never
+from the database: the same function renders the live data now and a frozen published snapshot
+later. Nothing here computes a rate or a grade; it only lays out what the document says.
+
+- ``forms_workbook`` renders the workbook: a cover sheet 表紙, one sheet per item (様式①) and one
+  per Form ② record (様式②);
+- the helpers above it choose what each sheet shows (years, KPIs, sheet names) as plain values.
+
+Every text cell goes through ``xlsx_cell`` (a leading ``= + - @``, tab or CR gets an apostrophe), so
+plan text can never run as a formula; numbers stay numbers with a thousands separator.
+"""
+
+import math
+import unicodedata
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from priorities.opendata import DEMO_NOTICE
+from shizuoka_dx.fiscal import era_year, format_fiscal_year, short_fiscal_year
+from shizuoka_dx.spreadsheets import xlsx_cell
+
+COVER_TITLE = "表紙"
+SHEET_NAME_LIMIT = 31  # Excel's limit, in UTF-16 code units
+FORBIDDEN_IN_SHEET_NAMES = "[]:*?/\\"
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+INTEGER_FORMAT = "#,##0"
+DECIMAL_FORMAT = "#,##0.0##"
+RATE_FORMAT = "#,##0.0"
+
+_thin = Side(style="thin", color="808080")
+BORDER = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
+WRAP = Alignment(wrap_text=True, vertical="top")
+CENTER = Alignment(wrap_text=True, vertical="center", horizontal="center")
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+LABEL_FILL = PatternFill("solid", fgColor="F2F2F2")
+PDCA_FILL = PatternFill("solid", fgColor="FFF2CC")
+TITLE_FONT = Font(bold=True, size=14)
+SECTION_FONT = Font(bold=True, size=12)
+BOLD = Font(bold=True)
+NOTICE_FONT = Font(bold=True, color="C00000")
+LINK_FONT = Font(color="0563C1", underline="single")
+LINE_HEIGHT = 15.0  # points per line of 11-point text
+
+
+# ---- what the sheets show (plain values) -----------------------------------------------
+
+
+def fiscal_years_with_actuals(document: dict) -> list[int]:
+    return sorted(
+        {
+            actual["fiscal_year"]
+            for item in document["items"]
+            for initiative in item["initiatives"]
+            for kpi in initiative["kpis"]
+            for actual in kpi["actuals"]
+        }
+    )
+
+
+def latest_fiscal_year(document: dict) -> int | None:
+    """The latest FY that has any actual (the default FY of the workbook)."""
+    years = fiscal_years_with_actuals(document)
+    return years[-1] if years else None
+
+
+def plan_years(document: dict) -> list[int]:
+    """The roadmap's columns (R6, R7, R8 for the Shizuoka plan): every FY a roadmap entry covers."""
+    years = set()
+    for item in document["items"]:
+        for initiative in item["initiatives"]:
+            for entry in initiative["roadmap"]:
+                start = entry["fiscal_year"]
+                if start is None:
+                    continue
+                years.update(range(start, (entry["until_fiscal_year"] or start) + 1))
+    return sorted(years)
+
+
+def shown_years(document: dict, fiscal_year: int) -> list[int]:
+    """The FYs whose actuals the item sheets show: the plan's years and any FY with actuals, up
+    to ``fiscal_year``, which is always shown."""
+    years = {
+        year
+        for year in [*plan_years(document), *fiscal_years_with_actuals(document)]
+        if year < fiscal_year
+    }
+    return [*sorted(years), fiscal_year]
+
+
+def item_kpis(item: dict) -> list[dict]:
+    """The KPIs printed on an item, once each in printed order (a repeated one keeps its note)."""
+    seen: dict[str, dict] = {}
+    for initiative in item["initiatives"]:
+        for kpi in initiative["kpis"]:
+            seen.setdefault(kpi["code"], kpi)
+    return list(seen.values())
+
+
+def _most_common_year(years) -> int | None:
+    counted = Counter(year for year in years if year)
+    return counted.most_common(1)[0][0] if counted else None
+
+
+def sheet_name_length(name: str) -> int:
+    return len(name.encode("utf-16-le")) // 2
+
+
+def _truncate(name: str, limit: int) -> str:
+    while sheet_name_length(name) > limit:
+        name = name[:-1]
+    return name
+
+
+def sheet_title(wanted: str, taken: Collection[str]) -> str:
+    """A sheet name Excel accepts: no []:*?/\\, at most 31 characters, unique (ignoring case)."""
+    name = "".join("_" if ch in FORBIDDEN_IN_SHEET_NAMES else ch for ch in wanted)
+    name = "".join(ch for ch in name if unicodedata.category(ch) != "Cc").strip().strip("'")
+    name = _truncate(name or "シート", SHEET_NAME_LIMIT).rstrip("'")
+    lowered = {existing.casefold() for existing in taken}
+    candidate, number = name, 1
+    while candidate.casefold() in lowered:
+        number += 1
+        suffix = f"_{number}"
+        candidate = _truncate(name, SHEET_NAME_LIMIT - len(suffix)).rstrip("'") + suffix
+    return candidate
+
+
+@dataclass
+class Form2Sheet:
+    system: dict
+    item: dict | None
+    label: str
+    name: str = ""
+
+
+@dataclass
+class Scope:
+    items: list[dict]
+    form2: list[Form2Sheet] = field(default_factory=list)
+
+    def form2_for(self, item_code: str) -> list[Form2Sheet]:
+        return [sheet for sheet in self.form2 if sheet.item and sheet.item["code"] == item_code]
+
+
+def form2_label(system: dict, item: dict | None) -> str:
+    """The record's mark on the item (①, ②…): from the item's tool list, else its position."""
+    if item is None:
+        return ""
+    for tool in item["tools"]:
+        if tool["name"] == system["name"] and tool["label"]:
+            return tool["label"]
+    return ""
+
+
+def choose_scope(document: dict, item_codes: Collection[str] | None) -> Scope:
+    items = [item for item in document["items"] if item_codes is None or item["code"] in item_codes]
+    by_code = {item["code"]: item for item in items}
+    scope = Scope(items)
+    for system in document["systems"]:
+        placed = [by_code[code] for code in system["items"] if code in by_code]
+        if item_codes is not None and not placed:
+            continue
+        item = placed[0] if placed else None
+        scope.form2.append(Form2Sheet(system, item, form2_label(system, item)))
+    positions: Counter = Counter()
+    for sheet in scope.form2:
+        code = sheet.item["code"] if sheet.item else ""
+        positions[code] += 1
+        if not sheet.label and sheet.item:
+            number = positions[code]
+            sheet.label = CIRCLED[number - 1] if number <= len(CIRCLED) else f"({number})"
+    return scope
+
+
+def generated_on(document: dict) -> str:
+    text = document.get("generated_at") or ""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment.hour}時{moment.minute:02d}分"
+
+
+def number_format(value) -> str:
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return INTEGER_FORMAT
+    return DECIMAL_FORMAT
+
+
+# ---- writing cells ---------------------------------------------------------------------
+
+
+def text_width(text: str) -> int:
+    """Width in Excel's column units: a full-width character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+
+
+def lines_for(text, width: float) -> int:
+    room = max(width - 1.5, 1)
+    return sum(max(1, math.ceil(text_width(part) / room)) for part in str(text).split("\n"))
+
+
+class SheetWriter:
+    """Writes styled, bordered cells onto a grid of fixed column widths and sizes the rows."""
+
+    def __init__(self, ws: Worksheet, widths: list[float]):
+        self.ws = ws
+        self.widths = widths
+        self.row = 1
+        self._lines: dict[int, float] = {}
+        for index, width in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = width
+
+    @property
+    def last_column(self) -> int:
+        return len(self.widths)
+
+    def put(
+        self,
+        column: int,
+        value,
+        *,
+        row: int | None = None,
+        span: int = 1,
+        rows: int = 1,
+        font: Font | None = None,
+        fill: PatternFill | None = None,
+        align: Alignment = WRAP,
+        border: bool = True,
+        fmt: str | None = None,
+    ):
+        row = self.row if row is None else row
+        cell = self.ws.cell(row=row, column=column, value=xlsx_cell(value))
+        cell.alignment = align
+        if font:
+            cell.font = font
+        if fill:
+            cell.fill = fill
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            cell.number_format = fmt or number_format(value)
+        if span > 1 or rows > 1:
+            self.ws.merge_cells(
+                start_row=row,
+                start_column=column,
+                end_row=row + rows - 1,
+                end_column=column + span - 1,
+            )
+        if border:
+            for r in range(row, row + rows):
+                for c in range(column, column + span):
+                    self.ws.cell(row=r, column=c).border = BORDER
+        if isinstance(value, str) and value:
+            width = sum(self.widths[column - 1 : column - 1 + span])
+            needed = lines_for(value, width) / rows
+            if font is not None and font.size and font.size > 11:
+                needed *= font.size / 11
+            for r in range(row, row + rows):
+                self._lines[r] = max(self._lines.get(r, 1), needed)
+        return cell
+
+    def next(self, count: int = 1) -> None:
+        self.row += count
+
+    def finish(self, *, title_rows: int) -> None:
+        for row, lines in self._lines.items():
+            self.ws.row_dimensions[row].height = round(max(lines, 1) * LINE_HEIGHT + 3, 1)
+        setup_print(self.ws, title_rows=title_rows)
+
+
+def setup_print(ws: Worksheet, *, title_rows: int) -> None:
+    """A4 landscape, fitted to the page width, the title rows frozen and repeated on each page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "&P / &N"
+    if title_rows:
+        ws.freeze_panes = f"A{title_rows + 1}"
+        ws.print_title_rows = f"1:{title_rows}"
+
+
+def link_to(cell, sheet_name: str) -> None:
+    quoted = sheet_name.replace("'", "''")
+    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{quoted}'!A1")
+    cell.font = LINK_FONT
+
+
+def split_columns(widths: list[float], first: int, last: int, parts: int) -> list[tuple[int, int]]:
+    """Columns first..last cut into ``parts`` runs of about equal width: [(start, span), …]."""
+    columns = list(range(first, last + 1))
+    total = sum(widths[c - 1] for c in columns)
+    runs, start, acc = [], first, 0.0
+    for column in columns:
+        acc += widths[column - 1]
+        remaining_parts = parts - len(runs) - 1
+        remaining_columns = last - column
+        if remaining_parts <= 0:
+            continue
+        if (acc >= total * (len(runs) + 1) / parts or remaining_columns == remaining_parts) and (
+            remaining_columns >= remaining_parts
+        ):
+            runs.append((start, column - start + 1))
+            start = column + 1
+    runs.append((start, last - start + 1))
+    return runs
+
+
+# ---- the cover sheet -------------------------------------------------------------------
+
+
+def write_cover(ws: Worksheet, document: dict, *, fiscal_year: int, contents: list[tuple]):
+    sheet = SheetWriter(ws, [50, 56, 28])
+    plan = document["plan"]
+    sheet.put(1, plan["title"] or "アクションプラン", span=3, font=TITLE_FONT, border=False)
+    sheet.next()
+    sheet.put(1, "様式①・様式②（Excel版）", span=3, font=SECTION_FONT, border=False)
+    sheet.next(2)
+    published = document.get("published_fiscal_year")
+    facts = [
+        ("対象年度", format_fiscal_year(fiscal_year)),
+        ("作成日", generated_on(document)),
+        (
+            "データ",
+            f"公表済みの内容（{format_fiscal_year(published)}）"
+            if published
+            else "入力済みの最新の内容（公表前の値を含むことがあります）",
+        ),
+        ("計画の策定", plan.get("established") or "－"),
+        (
+            "実績の見方",
+            f"各重点項目のシートに、{format_fiscal_year(fiscal_year, western=False)}までの実績・達成率・評価を載せています。",
+        ),
+    ]
+    for label, value in facts:
+        sheet.put(1, label, font=BOLD, fill=LABEL_FILL)
+        sheet.put(2, value, span=2)
+        sheet.next()
+    if document.get("contains_demo_data"):
+        sheet.next()
+        sheet.put(1, DEMO_NOTICE, span=3, font=NOTICE_FONT, border=False)
+        sheet.next()
+    sheet.next()
+    sheet.put(1, "シートの一覧", span=3, font=SECTION_FONT, border=False)
+    sheet.next()
+    for column, heading in enumerate(("シート名", "内容", "所管課"), start=1):
+        sheet.put(column, heading, font=BOLD, fill=HEADER_FILL, align=CENTER)
+    sheet.next()
+    for name, description, departments in contents:
+        link_to(sheet.put(1, name), name)
+        sheet.put(2, description)
+        sheet.put(3, departments)
+        sheet.next()
+    sheet.finish(title_rows=0)
+
+
+# ---- Form ① --------------------------------------------------------------------------
+
+
+def _grade_text(actual: dict | None) -> str:
+    if actual is None:
+        return "未測定"
+    return f"{actual['grade']} {actual['grade_label']}".strip()
+
+
+def write_item(
+    ws: Worksheet,
+    document: dict,
+    item: dict,
+    *,
+    fiscal_year: int,
+    form2: list[Form2Sheet],
+) -> None:
+    years = shown_years(document, fiscal_year)
+    roadmap_years = plan_years(document) or years
+    kpis = item_kpis(item)
+    widths = [11, 34, 7, 17, 17] + [12, 9, 12] * len(years) + [46]
+    while len(widths) - 3 < len(roadmap_years):
+        widths.insert(-1, 12)
+    sheet = SheetWriter(ws, widths)
+    last = sheet.last_column
+    pillar = next((p for p in document["pillars"] if p["number"] == item["pillar"]), None)
+    pillar_text = f"基本方針の柱{item['pillar']}　{pillar['title']}" if pillar else ""
+
+    sheet.put(
+        1,
+        f"様式①　{pillar_text}　｜　重点項目 {item['code']}　{item['title']}",
+        span=last,
+        font=TITLE_FONT,
+        border=False,
+    )
+    sheet.next()
+    departments = "、".join(item["departments"]) or "－"
+    sheet.put(
+        1,
+        f"所管課: {departments}　／　対象年度: {format_fiscal_year(fiscal_year)}",
+        span=last,
+        border=False,
+    )
+    sheet.next()
+    title_rows = 2
+    if document.get("contains_demo_data"):
+        sheet.put(1, DEMO_NOTICE, span=last, font=NOTICE_FONT, border=False)
+        sheet.next()
+        title_rows = 3
+    summary = item.get("summary") or {}
+    if summary.get("fiscal_year") == fiscal_year and summary.get("progress_percent") is not None:
+        grades = summary["grades"]
+        counts = "・".join(f"{g} {grades.get(g, 0)}件" for g in ("A", "B", "C", "D"))
+        sheet.put(
+            1,
+            f"進捗（{format_fiscal_year(fiscal_year, western=False)}）: "
+            f"{summary['progress_percent']:.1f}%　{counts}・未測定 {summary['unmeasured']}件",
+            span=last,
+            border=False,
+        )
+        sheet.next()
+    sheet.next()
+
+    # 現状と目指す姿: three blocks side by side, one bullet per row.
+    sheet.put(1, "■現状と目指す姿", span=last, font=SECTION_FONT, border=False)
+    sheet.next()
+    blocks = split_columns(widths, 1, last, 3)
+    sections = [
+        ("現状（As-Is）", item["as_is"]),
+        ("目指す姿（To-be）", item["to_be"]),
+        ("課題（Gap）", item["gap"]),
+    ]
+    for (start, span), (heading, _texts) in zip(blocks, sections, strict=True):
+        sheet.put(start, heading, span=span, font=BOLD, fill=HEADER_FILL, align=CENTER)
+    sheet.next()
+    depth = max((len(texts) for _heading, texts in sections), default=0) or 1
+    for index in range(depth):
+        for (start, span), (_heading, texts) in zip(blocks, sections, strict=True):
+            sheet.put(start, texts[index] if index < len(texts) else None, span=span)
+        sheet.next()
+    sheet.next()
+
+    # 主な取組とロードマップ: the roadmap bars merge across the years they span.
+    sheet.put(1, "■主な取組とロードマップ", span=last, font=SECTION_FONT, border=False)
+    sheet.next()
+    year_runs = split_columns(widths, 3, last - 1, len(roadmap_years))
+    sheet.put(1, "番号", font=BOLD, fill=HEADER_FILL, align=CENTER)
+    sheet.put(2, "主な取組", font=BOLD, fill=HEADER_FILL, align=CENTER)
+    for (start, span), year in zip(year_runs, roadmap_years, strict=True):
+        heading = f"{short_fiscal_year(year)}（{era_year(year)}）"
+        sheet.put(start, heading, span=span, font=BOLD, fill=HEADER_FILL, align=CENTER)
+    sheet.put(last, "効果・KPI", font=BOLD, fill=HEADER_FILL, align=CENTER)
+    sheet.next()
+    for initiative in item["initiatives"]:
+        entries = initiative["roadmap"] or [None]
+        height = len(entries)
+        name = ("再掲：" if initiative["repeated"] else "") + initiative["name"]
+        if initiative["ref"]:
+            name += f"（{initiative['ref']}）"
+        sheet.put(1, initiative["number"], rows=height, align=CENTER, fmt="0")
+        sheet.put(2, name, rows=height)
+        kpi_lines = [
+            f"{kpi['code']} {kpi['name']}"
+            + (f"（{kpi['printed_as']}）" if kpi["printed_as"] else "")
+            for kpi in initiative["kpis"]
+        ]
+        if initiative["kpi_note"]:
+            kpi_lines.append(initiative["kpi_note"])
+        sheet.put(last, "\n".join(kpi_lines) or "－", rows=height)
+        for offset, entry in enumerate(entries):
+            row = sheet.row + offset
+            if entry is None:
+                sheet.put(3, None, row=row, span=last - 3)
+                continue
+            runs = roadmap_runs(entry, roadmap_years, year_runs)
+            for start, span, text in runs:
+                sheet.put(start, text, row=row, span=span, align=CENTER if text else WRAP)
+        sheet.next(height)
+    sheet.next()
+
+    # 効果・KPI: baseline and target as printed, then each FY's actual, rate and grade.
+    sheet.put(1, "■効果・KPI", span=last, font=SECTION_FONT, border=False)
+    sheet.next()
+    baseline_year = _most_common_year(kpi["baseline"]["fiscal_year"] for kpi in kpis)
+    target_year = _most_common_year(kpi["target"]["fiscal_year"] for kpi in kpis)
+    headings = [
+        "KPIコード",
+        "指標名",
+        "単位",
+        f"現状（{short_fiscal_year(baseline_year)}）" if baseline_year else "現状",
+        f"目標値（{short_fiscal_year(target_year)}）" if target_year else "目標値",
+    ]
+    for year in years:
+        short = short_fiscal_year(year)
+        headings += [f"{short} 実績", f"{short} 達成率（％）", f"{short} 評価"]
+    headings.append(f"評価の理由（{short_fiscal_year(fiscal_year)}）")
+    for column, heading in enumerate(headings, start=1):
+        span = last - column + 1 if column == len(headings) else 1
+        sheet.put(column, heading, span=span, font=BOLD, fill=HEADER_FILL, align=CENTER)
+    sheet.next()
+    if not kpis:
+        sheet.put(1, "この項目にはKPIの記載がありません。", span=last)
+        sheet.next()
+    for kpi in kpis:
+        by_year = {actual["fiscal_year"]: actual for actual in kpi["actuals"]}
+        name = kpi["name"] + (f"（{kpi['printed_as']}）" if kpi["printed_as"] else "")
+        if kpi["cumulative"]:
+            name += "【累計】"
+        values = [
+            kpi["code"],
+            name,
+            kpi["unit"] or ("段階" if kpi["direction"] == "milestone" else ""),
+            kpi["baseline"]["text"] or _printed(kpi["baseline"]["value"]),
+            kpi["target"]["text"] or _printed(kpi["target"]["value"]),
+        ]
+        for column, value in enumerate(values, start=1):
+            sheet.put(column, value)
+        column = len(values) + 1
+        for year in years:
+            actual = by_year.get(year)
+            value = actual["value"] if actual else None
+            sheet.put(column, value if value is not None else "－", align=_right(value))
+            rate = actual["rate_percent"] if actual else None
+            sheet.put(column + 1, rate, fmt=RATE_FORMAT, align=_right(rate))
+            sheet.put(column + 2, _grade_text(actual), align=CENTER)
+            column += 3
+        latest = by_year.get(fiscal_year)
+        reason = latest["reason"] if latest else "この年度の実績はまだありません。"
+        if latest and latest.get("demo"):
+            reason += "（デモ用の架空の値）"
+        sheet.put(column, reason, span=last - column + 1)
+        sheet.next()
+    sheet.next()
+
+    # 主な業務システム/活用ツール, with a link to each Form ② sheet of the item.
+    sheet.put(1, "■主な業務システム/活用ツール", span=last, font=SECTION_FONT, border=False)
+    sheet.next()
+    tool_columns = [(1, 1, "記号"), (2, 1, "システム・ツール名"), (3, 3, "所管課")]
+    tool_columns.append((6, last - 5, "様式②のシート"))
+    for start, span, heading in tool_columns:
+        sheet.put(start, heading, span=span, font=BOLD, fill=HEADER_FILL, align=CENTER)
+    sheet.next()
+    sheets_by_name = {form.system["name"]: form.name for form in form2}
+    if not item["tools"]:
+        sheet.put(1, "記載なし", span=last)
+        sheet.next()
+    for tool in item["tools"]:
+        sheet.put(1, tool["label"] or None, align=CENTER)
+        sheet.put(2, ("再掲：" if tool["repeated"] else "") + tool["name"])
+        sheet.put(3, tool["department"] or "－", span=3)
+        target = sheets_by_name.get(tool["name"])
+        cell = sheet.put(6, target, span=last - 5)
+        if target:
+            link_to(cell, target)
+        sheet.next()
+    sheet.finish(title_rows=title_rows)
+
+
+def _printed(value) -> str:
+    return "－" if value is None else f"{value:,}"
+
+
+def _right(value) -> Alignment:
+    if isinstance(value, int | float):
+        return Alignment(vertical="top", horizontal="right")
+    return CENTER
+
+
+def roadmap_runs(entry: dict, years: list[int], runs: list[tuple[int, int]]):
+    """One roadmap entry on its row: (start column, span, text) for the bar and the empty years."""
+    start, until = entry["fiscal_year"], entry["until_fiscal_year"] or entry["fiscal_year"]
+    if start is None:
+        first_column = runs[0][0]
+        last_column = runs[-1][0] + runs[-1][1] - 1
+        return [
+            (first_column, last_column - first_column + 1, f"{entry['text']}（時期の記載なし）")
+        ]
+    covered = [i for i, year in enumerate(years) if start <= year <= until]
+    if not covered:
+        covered = [0 if start < years[0] else len(years) - 1]
+    out = []
+    for index, (column, span) in enumerate(runs):
+        if index < covered[0] or index > covered[-1]:
+            out.append((column, span, None))
+        elif index == covered[0]:
+            end_column = runs[covered[-1]][0] + runs[covered[-1]][1] - 1
+            out.append((column, end_column - column + 1, entry["text"]))
+    return out
+
+
+# ---- Form ② --------------------------------------------------------------------------
+
+
+def _money(cost: dict) -> tuple[str, object, str]:
+    """(printed text, thousand yen, note) of one cost as the document gives it."""
+    notes = []
+    if cost.get("fiscal_year"):
+        notes.append(format_fiscal_year(cost["fiscal_year"], western=False))
+    if cost.get("planned"):
+        notes.append("予定額")
+    return cost.get("text") or "－", cost.get("thousand_yen"), "・".join(notes)
+
+
+def write_form2(
+    ws: Worksheet, document: dict, form: Form2Sheet, *, fiscal_year: int, unit_of: dict[str, str]
+) -> None:
+    system = form.system
+    widths = [11, 20, 30, 16, 22, 40]
+    sheet = SheetWriter(ws, widths)
+    last = sheet.last_column
+    where = f"{form.item['code']} {form.item['title']}　" if form.item else ""
+    sheet.put(
+        1, f"様式②　{where}{form.label}{system['name']}", span=last, font=TITLE_FONT, border=False
+    )
+    sheet.next()
+    codes = "、".join(system["items"]) or "－"
+    sheet.put(
+        1,
+        f"所管課: {system['department'] or '－'}　／　掲載している重点項目: {codes}",
+        span=last,
+        border=False,
+    )
+    sheet.next()
+    title_rows = 2
+    if document.get("contains_demo_data"):
+        sheet.put(1, DEMO_NOTICE, span=last, font=NOTICE_FONT, border=False)
+        sheet.next()
+        title_rows = 3
+    sheet.next()
+
+    def block(pdca: str, heading: str, rows: list[tuple[str, object]]):
+        sheet.put(1, pdca, rows=len(rows) + 1, font=BOLD, fill=PDCA_FILL, align=CENTER)
+        sheet.put(2, heading, span=last - 1, font=BOLD, fill=HEADER_FILL)
+        sheet.next()
+        for label, value in rows:
+            if label is None:
+                sheet.put(2, value, span=last - 1)
+            else:
+                sheet.put(2, label, font=BOLD, fill=LABEL_FILL)
+                sheet.put(3, value, span=last - 2)
+            sheet.next()
+
+    block(
+        "PLAN/DO",
+        "■内容",
+        [
+            ("概要", system["overview"] or "－"),
+            ("構成", system["configuration"] or "－"),
+            ("導入年度", system["introduced"] or "－"),
+        ],
+    )
+
+    # ■経費: the printed text beside the parsed amount.
+    cost_rows = [
+        ("導入経費", system["initial_cost"]),
+        ("運用経費（年額）", system["operating_cost"]),
+    ]
+    for part in system["cost_breakdown"]:
+        cost_rows.append((f"内訳「{part['name']}」導入経費", part["initial_cost"]))
+        cost_rows.append((f"内訳「{part['name']}」運用経費", part["operating_cost"]))
+    costs = [c for c in system["costs"] if c["fiscal_year"] <= fiscal_year]
+    height = 2 + len(cost_rows) + (1 + max(len(costs), 1))
+    sheet.put(1, "PLAN/DO", rows=height, font=BOLD, fill=PDCA_FILL, align=CENTER)
+    sheet.put(2, "■経費", span=last - 1, font=BOLD, fill=HEADER_FILL)
+    sheet.next()
+    for column, heading in enumerate(("区分", "計画書の記載", "金額（千円）", "年度・予定"), 2):
+        sheet.put(column, heading, font=BOLD, fill=LABEL_FILL, align=CENTER)
+    sheet.put(6, "", fill=LABEL_FILL)
+    sheet.next()
+    for label, cost in cost_rows:
+        text, amount, note = _money(cost)
+        sheet.put(2, label, font=BOLD)
+        sheet.put(3, text)
+        sheet.put(4, amount if amount is not None else "－", align=_right(amount))
+        sheet.put(5, note or None)
+        sheet.put(6, None)
+        sheet.next()
+    for column, heading in enumerate(("年度別の経費実績", "年度", "金額（千円）", "種類"), 2):
+        sheet.put(column, heading, font=BOLD, fill=LABEL_FILL, align=CENTER)
+    sheet.put(6, "備考", font=BOLD, fill=LABEL_FILL, align=CENTER)
+    sheet.next()
+    if not costs:
+        sheet.put(2, None)
+        sheet.put(3, "記録なし", span=last - 2)
+        sheet.next()
+    for cost in costs:
+        sheet.put(2, None)
+        sheet.put(3, format_fiscal_year(cost["fiscal_year"]))
+        sheet.put(4, cost["thousand_yen"], align=_right(cost["thousand_yen"]))
+        sheet.put(5, "導入経費" if cost["kind"] == "initial" else "運用経費")
+        sheet.put(6, "デモ用の架空の値" if cost["demo"] else None)
+        sheet.next()
+
+    block(
+        "CHECK",
+        "■効果・課題等",
+        [("効果", system["effects"] or "－"), ("課題", system["issues"] or "－")],
+    )
+    block("ACT", "■利益最大化のために何をすべきか", [(None, system["actions"] or "－")])
+    sheet.next()
+
+    # 費用対効果: the document's figures, each with the formula that produced it.
+    effectiveness = system["cost_effectiveness"]
+    unit = unit_of.get(system["unit_kpi"] or "", "")
+    sheet.put(
+        1,
+        "■費用対効果（記録された経費とKPIの実績から）",
+        span=last,
+        font=SECTION_FONT,
+        border=False,
+    )
+    sheet.next()
+    for column, heading in enumerate(("区分", "年度", "金額", "計算式"), 2):
+        span = last - column + 1 if heading == "計算式" else 1
+        sheet.put(column, heading, span=span, font=BOLD, fill=HEADER_FILL, align=CENTER)
+    sheet.put(1, "", fill=HEADER_FILL)
+    sheet.next()
+    total = effectiveness["total_thousand_yen"]
+    sheet.put(1, None)
+    sheet.put(2, "総費用（千円）", font=BOLD)
+    sheet.put(3, "記録のある全年度")
+    sheet.put(
+        4, total["value"] if total["value"] is not None else "－", align=_right(total["value"])
+    )
+    sheet.put(5, total["formula"], span=last - 4)
+    sheet.next()
+    per_unit = [f for f in effectiveness["yen_per_unit"] if f["fiscal_year"] <= fiscal_year]
+    label = f"1{unit}あたりの運用経費（円）" if unit else "1単位あたりの運用経費（円）"
+    if system["unit_kpi"]:
+        label += f"\nKPI {system['unit_kpi']}"
+    for figure in per_unit:
+        sheet.put(1, None)
+        sheet.put(2, label, font=BOLD)
+        sheet.put(3, format_fiscal_year(figure["fiscal_year"]))
+        value = figure["value"]
+        sheet.put(4, value if value is not None else "－", align=_right(value))
+        sheet.put(5, figure["formula"], span=last - 4)
+        sheet.next()
+    if not per_unit:
+        sheet.put(1, None)
+        sheet.put(2, "1単位あたりの運用経費", font=BOLD)
+        sheet.put(
+            3,
+            "比べるKPIが決まっていないか、計算に使える年度の記録がありません。",
+            span=last - 2,
+        )
+        sheet.next()
+    sheet.finish(title_rows=title_rows)
+
+
+# ---- the workbook ----------------------------------------------------------------------
+
+
+def forms_workbook(
+    document: dict, *, fiscal_year: int, item_codes: Collection[str] | None = None
+) -> Workbook:
+    """The cover sheet, then 様式① of each item (in plan order) followed by its 様式② records.
+
+    ``item_codes`` limits the workbook to those items and the Form ② records placed on them.
+    """
+    scope = choose_scope(document, item_codes)
+    book = Workbook()
+    cover = book.active
+    cover.title = COVER_TITLE
+    taken = [COVER_TITLE]
+    item_names = {}
+    for item in scope.items:
+        item_names[item["code"]] = sheet_title(f"様式①_{item['code']}", taken)
+        taken.append(item_names[item["code"]])
+    for form in scope.form2:
+        code = f"{form.item['code']}_" if form.item else ""
+        form.name = sheet_title(f"様式②_{code}{form.label}{form.system['name']}", taken)
+        taken.append(form.name)
+
+    unit_of = {
+        kpi["code"]: kpi["unit"] or ""
+        for item in document["items"]
+        for initiative in item["initiatives"]
+        for kpi in initiative["kpis"]
+    }
+    contents = []
+    placed = set()
+    for item in scope.items:
+        ws = book.create_sheet(item_names[item["code"]])
+        forms = scope.form2_for(item["code"])
+        write_item(ws, document, item, fiscal_year=fiscal_year, form2=forms)
+        contents.append(
+            (ws.title, f"様式①　{item['code']} {item['title']}", "、".join(item["departments"]))
+        )
+        for form in forms:
+            _add_form2(book, document, form, fiscal_year, unit_of, contents)
+            placed.add(form.name)
+    for form in scope.form2:
+        if form.name not in placed:
+            _add_form2(book, document, form, fiscal_year, unit_of, contents)
+    write_cover(cover, document, fiscal_year=fiscal_year, contents=contents)
+    book.active = 0
+    for ws in book.worksheets[1:]:
+        ws.sheet_view.tabSelected = False
+    return book
+
+
+def _add_form2(book, document, form, fiscal_year, unit_of, contents) -> None:
+    ws = book.create_sheet(form.name)
+    write_form2(ws, document, form, fiscal_year=fiscal_year, unit_of=unit_of)
+    where = f"{form.item['code']} " if form.item else ""
+    contents.append(
+        (
+            ws.title,
+            f"様式②　{where}{form.label}{form.system['name']}",
+            form.system["department"] or "",
+        )
+    )
