@@ -97,7 +97,8 @@ def test_the_actuals_template_has_no_formula_and_keeps_numbers(tmp_path, hostile
     assert row[7].value == 327900 and row[7].data_type == "n"
 
 
-def test_the_open_data_csv_has_no_formula_and_keeps_numbers(client, hostile_plan):
+def test_the_open_data_csv_has_no_formula_and_keeps_numbers(client, hostile_plan, publish):
+    publish(2025)
     response = client.get("/opendata/plan.csv")
     text = response.content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text, newline="")))
