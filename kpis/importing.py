@@ -28,6 +28,7 @@ from kpis.parsing import ParsedValue, ValueParseError, normalize_text, parse_act
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+PROGRESS_EVERY = 200  # rows between progress lines
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 SHEET_NAME = "実績"
 HEADER_SEARCH_ROWS = 10
@@ -539,13 +540,18 @@ def check_fiscal_year(kpi: Kpi, raw) -> int:
     return year
 
 
-def check_rows(rows: list[Row]) -> tuple[list[CheckedRow], list[int], list[str]]:
+def check_rows(
+    rows: list[Row], *, allowed: set[str] | None = None, progress=None
+) -> tuple[list[CheckedRow], list[int], list[str]]:
+    """Check every row; ``allowed`` limits the KPI codes (a department's own items)."""
     kpis = {kpi.code: kpi for kpi in Kpi.objects.all()}
     checked: list[CheckedRow] = []
     blank: list[int] = []
     errors: list[str] = []
     seen: dict[tuple[str, int], int] = {}
-    for row in rows:
+    for count, row in enumerate(rows, start=1):
+        if progress and count % PROGRESS_EVERY == 0:
+            progress(f"確認中: {count} / {len(rows)} 行")
 
         def error(key, value, message, row=row):
             errors.append(f"{row.number}行目 {COLUMN_LABELS[key]}{_shown(value)}: {message}")
@@ -573,6 +579,13 @@ def check_rows(rows: list[Row]) -> tuple[list[CheckedRow], list[int], list[str]]
         kpi = kpis.get(code)
         if kpi is None:
             error("kpi_code", raw_code, "このKPIコードは計画にありません。")
+            continue
+        if allowed is not None and code not in allowed:
+            error(
+                "kpi_code",
+                raw_code,
+                "担当する重点項目のKPIではないため、取り込めません（DX推進課にご依頼ください）。",
+            )
             continue
         raw_value = row.cells.get("value")
         if _blank(raw_value):
@@ -610,8 +623,18 @@ class _DryRun(Exception):
     pass
 
 
-def save_rows(checked: list[CheckedRow], *, user=None, dry_run: bool = False) -> ImportResult:
-    """Save checked rows in one transaction; any model validation error rolls back all of them."""
+def save_rows(
+    checked: list[CheckedRow],
+    *,
+    user=None,
+    dry_run: bool = False,
+    source: str = "",
+    progress=None,
+) -> ImportResult:
+    """Save checked rows in one transaction; any model validation error rolls back all of them.
+
+    Each saved actual is recorded in the history with the user and 「取り込み（file name）」.
+    """
     result = ImportResult(dry_run=dry_run)
     errors: list[str] = []
     try:
@@ -620,7 +643,9 @@ def save_rows(checked: list[CheckedRow], *, user=None, dry_run: bool = False) ->
                 (a.kpi_id, a.fiscal_year): a
                 for a in Actual.objects.filter(kpi__in={row.kpi for row in checked})
             }
-            for row in checked:
+            for count, row in enumerate(checked, start=1):
+                if progress and count % PROGRESS_EVERY == 0:
+                    progress(f"保存中: {count} / {len(checked)} 行")
                 actual = existing.get((row.kpi.pk, row.fiscal_year))
                 if actual is None:
                     actual = Actual(kpi=row.kpi, fiscal_year=row.fiscal_year)
@@ -637,18 +662,23 @@ def save_rows(checked: list[CheckedRow], *, user=None, dry_run: bool = False) ->
                         continue
                     target = None
                     old = actual.display_value + ("（デモ）" if actual.is_demo else "")
+                    actual.version += 1
                 actual.value = row.parsed.value
                 actual.stage = row.parsed.stage
                 actual.note = row.note
                 actual.is_demo = False
                 actual.entered_by = user
+                actual._history_user = user
+                actual._change_reason = f"取り込み（{source}）" if source else "取り込み"
                 try:
                     actual.full_clean()
                 except ValidationError as exc:
                     for field_name, messages in exc.message_dict.items():
-                        label = {"value": "実績値", "stage": "実績値", "fiscal_year": "年度"}.get(
-                            field_name, field_name
-                        )
+                        label = {
+                            "value": "実績値",
+                            "stage": "実績値",
+                            "fiscal_year": "年度",
+                        }.get(field_name, "実績値")
                         errors.append(f"{row.number}行目 {label}: {' '.join(messages)}")
                     continue
                 actual.save()
@@ -665,14 +695,30 @@ def save_rows(checked: list[CheckedRow], *, user=None, dry_run: bool = False) ->
     return result
 
 
-def import_actuals(*, path: Path, user=None, dry_run: bool = False) -> ImportResult:
-    """Read, check and save a file of actuals; raises ImportRefused (nothing saved) on any error."""
+def import_actuals(
+    *,
+    path: Path,
+    user=None,
+    dry_run: bool = False,
+    allowed: set[str] | None = None,
+    source: str = "",
+    progress=None,
+) -> ImportResult:
+    """Read, check and save a file of actuals; raises ImportRefused (nothing saved) on any error.
+
+    ``allowed`` limits the KPI codes (a department head's own items); ``progress`` receives a
+    line every few hundred rows.
+    """
     rows = read_rows(path)
-    checked, blank, errors = check_rows(rows)
+    if progress and len(rows) >= PROGRESS_EVERY:
+        progress(f"{len(rows)} 行を読み込みました")
+    checked, blank, errors = check_rows(rows, allowed=allowed, progress=progress)
     if errors:
         raise ImportRefused(errors)
     if not checked and not blank:
         raise ImportRefused(["取り込む行がありません（見出しの下に実績の行がありません）。"])
-    result = save_rows(checked, user=user, dry_run=dry_run)
+    result = save_rows(
+        checked, user=user, dry_run=dry_run, source=source or Path(path).name, progress=progress
+    )
     result.skipped_blank = blank
     return result

@@ -297,3 +297,71 @@ def publish(request):
         "snapshots": PublishedSnapshot.objects.select_related("published_by").defer("document"),
     }
     return render(request, "priorities/publish.html", context, status=status)
+
+
+class FormsWorkbookForm(forms.Form):
+    fiscal_year = forms.CharField(
+        label="年度", required=False, help_text="空欄なら実績のある最新の年度。例: R7"
+    )
+    scope = forms.ChoiceField(label="範囲", required=False)
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        pillars = sorted({item.pillar for item in items}, key=lambda p: p.number)
+        self.fields["scope"].choices = [
+            ("", "担当するすべての重点項目"),
+            *[(f"pillar-{p.number}", f"柱{p.number} {p.title}") for p in pillars],
+            *[(f"item-{item.code}", f"{item.code} {item.title}") for item in items],
+        ]
+
+    def clean_fiscal_year(self):
+        text = self.cleaned_data["fiscal_year"]
+        if not text:
+            return None
+        try:
+            return parse_fiscal_year(text)
+        except FiscalYearError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+@login_required
+@require_safe
+def forms_workbook_download(request):
+    """Form ① and Form ② in the plan's own layout, for the items the user may see."""
+    import io
+
+    from django.http import HttpResponse
+    from django.utils.http import content_disposition_header
+
+    from priorities.workbooks import forms_workbook, latest_fiscal_year
+    from shizuoka_dx.fiscal import short_fiscal_year
+
+    items = list(
+        PriorityItem.objects.for_user(request.user).select_related("pillar").in_plan_order()
+    )
+    if not items:
+        raise PermissionDenied
+    form = FormsWorkbookForm(request.GET, items=items)
+    if not form.is_valid():
+        messages.error(request, "年度または範囲の指定が正しくありません。")
+        return redirect("staff:actuals_import")
+    codes = {item.code for item in items}
+    scope = form.cleaned_data["scope"]
+    if scope.startswith("pillar-"):
+        codes = {item.code for item in items if f"pillar-{item.pillar.number}" == scope}
+    elif scope.startswith("item-"):
+        codes = {scope.removeprefix("item-")} & codes
+    document = build_document()
+    year = form.cleaned_data["fiscal_year"] or latest_fiscal_year(document) or 2025
+    book = forms_workbook(document, fiscal_year=year, item_codes=codes)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    label = scope.replace("pillar-", "柱").replace("item-", "") or "全項目"
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"様式_{short_fiscal_year(year)}_{label}.xlsx"
+    )
+    return response

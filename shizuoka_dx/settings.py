@@ -159,6 +159,10 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Uploaded actuals files wait here between "preview" and "confirm" (never served).
+UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", BASE_DIR / "var" / "uploads"))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 # Where the plan fixtures live (see fixtures/README.md).
 PLAN_FIXTURES_DIR = BASE_DIR / "fixtures"
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from kpis import excel_views
 from kpis import views as kpi_views
 from priorities import staff_views
 from priorities import views as priority_views
@@ -56,6 +57,9 @@ staff_patterns = [
         name="evaluation_return",
     ),
     path("publish/", staff_views.publish, name="publish"),
+    path("forms.xlsx", staff_views.forms_workbook_download, name="forms_workbook"),
+    path("actuals/import/", excel_views.actuals_import, name="actuals_import"),
+    path("actuals/template.xlsx", excel_views.actuals_template_download, name="actuals_template"),
     path("kpis/<str:kpi_code>/", kpi_views.staff_kpi_detail, name="kpi"),
     path("systems/", system_views.system_list, name="systems"),
     path("systems/<int:pk>/", system_views.system_detail, name="system"),

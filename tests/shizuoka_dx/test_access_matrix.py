@@ -5,7 +5,7 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from priorities.models import Evaluation, PriorityItem
+from priorities.models import Department, Evaluation, PriorityItem
 from systems.models import System
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,10 @@ MATRIX = {
     "staff:kpi": ({"kpi_code": "1-3-K02"}, OWN_ONLY),
     "staff:systems": ({}, {ANON: 302, OTHER: 200, OWNER: 200, DX: 200}),
     "staff:system": ("crisis-system", OWN_ONLY),
+    "staff:forms_workbook": ({}, {ANON: 302, OTHER: 200, OWNER: 200, DX: 200}),
+    "staff:actuals_import": ({}, {ANON: 302, OTHER: 200, OWNER: 200, DX: 200}),
+    # 危機管理課's template: its head and DX staff may make it, 広報課's head may not.
+    "staff:actuals_template": ("crisis-template", {ANON: 302, OTHER: 400, OWNER: 200, DX: 200}),
     "login": ({}, EVERYONE_200),
     "logout": ({}, dict.fromkeys(ROLES, 405)),
 }
@@ -49,6 +53,7 @@ POST_MATRIX = {
     "staff:evaluation_return": (EVALUATION, {ANON: 302, OTHER: 404}),
     "staff:publish": ({}, {ANON: 302, OTHER: 403, OWNER: 403}),
     "staff:kpi": ({"kpi_code": "1-3-K02"}, {ANON: 302, OTHER: 404}),
+    "staff:actuals_import": ({}, {ANON: 302}),
 }
 
 
@@ -85,6 +90,9 @@ def clients(client, django_user_model, head_a, head_b, dx_staff, publish):
 def url_for(name, kwargs):
     if kwargs == "crisis-system":
         kwargs = {"pk": System.objects.get(name="静岡市災害時総合情報システム").pk}
+    if kwargs == "crisis-template":
+        department = Department.objects.get(name="危機管理課")
+        return reverse(name) + f"?fiscal_year=R7&department={department.pk}"
     return reverse(name, kwargs=kwargs)
 
 

@@ -22,7 +22,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, path, dry_run, **options):
         try:
-            result = import_actuals(path=path, dry_run=dry_run)
+            result = import_actuals(
+                path=path, dry_run=dry_run, progress=lambda line: self.stderr.write(line)
+            )
         except ImportRefused as exc:
             lines = "\n".join(f"  - {error}" for error in exc.errors)
             raise CommandError(
