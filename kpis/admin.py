@@ -1,7 +1,10 @@
 from django.contrib import admin
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from kpis.models import Actual, Kpi, KpiPlacement
+from kpis.resources import ActualResource, KpiResource
+from shizuoka_dx.resources import FORMATS
 
 
 class ActualInline(admin.TabularInline):
@@ -12,7 +15,9 @@ class ActualInline(admin.TabularInline):
 
 
 @admin.register(Kpi)
-class KpiAdmin(SimpleHistoryAdmin):
+class KpiAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [KpiResource]
+    formats = FORMATS
     list_display = [
         "code",
         "name",
@@ -38,7 +43,9 @@ class KpiAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Actual)
-class ActualAdmin(SimpleHistoryAdmin):
+class ActualAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ActualResource]
+    formats = FORMATS
     list_display = ["kpi", "fiscal_year", "value", "stage", "is_demo", "entered_by", "updated_at"]
     list_filter = ["fiscal_year", "is_demo", "kpi__item__pillar"]
     search_fields = ["kpi__code", "kpi__name", "note"]

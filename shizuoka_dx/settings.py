@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "import_export",
     "priorities",
     "kpis",
     "systems",
@@ -162,6 +163,12 @@ if not DEBUG:
 # Uploaded actuals files wait here between "preview" and "confirm" (never served).
 UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", BASE_DIR / "var" / "uploads"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# django-import-export in the admin: importing needs the "change" permission (DX staff only;
+# department heads have no admin access), exporting the "view" permission.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = False
 
 # Where the plan fixtures live (see fixtures/README.md).
 PLAN_FIXTURES_DIR = BASE_DIR / "fixtures"

@@ -1,7 +1,10 @@
 from django.contrib import admin
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from shizuoka_dx.resources import FORMATS
 from systems.models import CostBreakdown, CostRecord, System, SystemPlacement
+from systems.resources import CostRecordResource, SystemResource
 
 COST_FIELDSETS = [
     (
@@ -45,7 +48,9 @@ class CostRecordInline(admin.TabularInline):
 
 
 @admin.register(System)
-class SystemAdmin(SimpleHistoryAdmin):
+class SystemAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [SystemResource]
+    formats = FORMATS
     list_display = [
         "name",
         "department",
@@ -65,7 +70,9 @@ class SystemAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CostRecord)
-class CostRecordAdmin(SimpleHistoryAdmin):
+class CostRecordAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [CostRecordResource]
+    formats = FORMATS
     list_display = ["system", "fiscal_year", "kind", "thousand_yen", "is_demo"]
     list_filter = ["fiscal_year", "kind", "is_demo"]
     search_fields = ["system__name", "note"]

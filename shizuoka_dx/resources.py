@@ -1,0 +1,42 @@
+"""Shared django-import-export pieces: safe exports, all-or-nothing imports, Excel-friendly CSV."""
+
+from import_export import resources
+from import_export.formats import base_formats
+
+from shizuoka_dx.spreadsheets import safe_cell
+
+
+class SafeResource(resources.ModelResource):
+    """Every resource we offer in the admin.
+
+    - Imports run in one transaction and roll back entirely on any error, including the
+      model's own validation (``full_clean``), so nothing is half-saved.
+    - Exported text that a spreadsheet would run as a formula is escaped; numbers stay numbers.
+    """
+
+    def import_data(self, dataset, **kwargs):
+        kwargs["use_transactions"] = True
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, **kwargs)
+
+    def export_field(self, field, instance, **kwargs):
+        return safe_cell(super().export_field(field, instance, **kwargs))
+
+
+class CsvWithBom(base_formats.CSV):
+    """CSV that Japanese Excel opens correctly: UTF-8 with a byte-order mark.
+    Reading accepts UTF-8 with or without the mark."""
+
+    def get_title(self):
+        return "csv"
+
+    def export_data(self, dataset, **kwargs):
+        return "\ufeff" + dataset.export("csv", **kwargs)
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            in_stream = in_stream.decode("utf-8-sig")
+        return super().create_dataset(in_stream.lstrip("\ufeff"), **kwargs)
+
+
+FORMATS = [CsvWithBom, base_formats.XLSX]
