@@ -58,7 +58,7 @@ def test_a_bad_row_rolls_back_the_good_ones_for_exceptions_and_validation_errors
 
 
 def test_the_admin_import_previews_before_saving(admin_client):
-    csv = "kpi_code,fiscal_year,value,note\r\n1-1-K01,R6,324081,\r\n".encode()
+    csv = b"kpi_code,fiscal_year,value,note\r\n1-1-K01,R6,324081,\r\n"
     response = admin_client.post(
         "/admin/kpis/actual/import/",
         {
