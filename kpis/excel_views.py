@@ -20,7 +20,8 @@ from kpis.importing import MAX_FILE_BYTES, ImportRefused, import_actuals
 from kpis.models import Kpi
 from kpis.template_workbook import render_template, template_rows
 from priorities import permissions
-from priorities.models import Department
+from priorities.models import Department, PriorityItem
+from priorities.staff_views import FormsWorkbookForm
 from shizuoka_dx.fiscal import FiscalYearError, parse_fiscal_year, short_fiscal_year
 
 SESSION_KEY = "actuals_upload"
@@ -105,7 +106,12 @@ def actuals_import(request):
         raise PermissionDenied
     template_form = TemplateForm(user=request.user, initial={"fiscal_year": ""})
     upload_form = UploadForm()
-    context = {"template_form": template_form, "upload_form": upload_form}
+    items = PriorityItem.objects.for_user(request.user).select_related("pillar").in_plan_order()
+    context = {
+        "template_form": template_form,
+        "upload_form": upload_form,
+        "forms_form": FormsWorkbookForm(items=list(items), auto_id="forms_%s"),
+    }
     status = 200
     action = request.POST.get("action")
     if request.method == "POST" and action == "preview":
@@ -174,12 +180,13 @@ def actuals_import(request):
 def actuals_template_download(request):
     form = TemplateForm(request.GET or None, user=request.user)
     if not form.is_valid():
-        return render(
-            request,
-            "kpis/import.html",
-            {"template_form": form, "upload_form": UploadForm()},
-            status=400,
-        )
+        items = PriorityItem.objects.for_user(request.user).select_related("pillar")
+        context = {
+            "template_form": form,
+            "upload_form": UploadForm(),
+            "forms_form": FormsWorkbookForm(items=list(items.in_plan_order()), auto_id="forms_%s"),
+        }
+        return render(request, "kpis/import.html", context, status=400)
     year = form.cleaned_data["fiscal_year"]
     department = form.cleaned_data["department"]
     name = department.name if department else None

@@ -341,7 +341,7 @@ def forms_workbook_download(request):
     )
     if not items:
         raise PermissionDenied
-    form = FormsWorkbookForm(request.GET, items=items)
+    form = FormsWorkbookForm(request.GET, items=items, auto_id="forms_%s")
     if not form.is_valid():
         messages.error(request, "年度または範囲の指定が正しくありません。")
         return redirect("staff:actuals_import")

@@ -84,3 +84,12 @@ def test_the_forms_workbook_download_is_scoped_to_the_users_items(client, head_a
     assert book.sheetnames[0] == "表紙"
     assert "様式①_1-3" in book.sheetnames
     assert "様式①_1-1" not in book.sheetnames
+
+
+def test_the_page_offers_the_forms_workbook_by_pillar_or_item(client, dx_staff):
+    client.force_login(dx_staff)
+    page = client.get("/staff/actuals/import/").content.decode()
+    assert '<option value="pillar-2">柱2 行政運営の効率化と生産性向上</option>' in page
+    response = client.get("/staff/forms.xlsx?fiscal_year=R7&scope=pillar-2")
+    book = load_workbook(io.BytesIO(response.content))
+    assert "様式①_2-1" in book.sheetnames and "様式①_1-1" not in book.sheetnames
