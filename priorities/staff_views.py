@@ -2,20 +2,38 @@
 (draft → submitted → approved), and publishing a fiscal year. Login required; every object is
 fetched through ``for_user`` so another department's item is simply not found."""
 
+import io
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kpis.calculations import GRADE_LABELS
 from priorities import permissions, services
 from priorities.dashboard import build_dashboard
-from priorities.models import Department, Evaluation, Pillar, PriorityItem, PublishedSnapshot
+from priorities.models import (
+    Department,
+    Evaluation,
+    Initiative,
+    NarrativeBullet,
+    Pillar,
+    PriorityItem,
+    PublishedSnapshot,
+)
 from priorities.opendata import build_document
 from priorities.views import item_context
-from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
+from priorities.workbooks import forms_workbook, latest_fiscal_year
+from shizuoka_dx.fiscal import (
+    FiscalYearError,
+    format_fiscal_year,
+    parse_fiscal_year,
+    short_fiscal_year,
+)
 from shizuoka_dx.history import entries
 from systems.models import System
 
@@ -71,8 +89,8 @@ def _item_history(item: PriorityItem):
     """Changes to the item's Form ① text and its evaluations, newest first."""
     records = [
         *PriorityItem.history.filter(id=item.pk).select_related("history_user"),
-        *item.bullets.model.history.filter(item_id=item.pk).select_related("history_user"),
-        *item.initiatives.model.history.filter(item_id=item.pk).select_related("history_user"),
+        *NarrativeBullet.history.filter(item_id=item.pk).select_related("history_user"),
+        *Initiative.history.filter(item_id=item.pk).select_related("history_user"),
         *Evaluation.history.filter(item_id=item.pk).select_related("history_user"),
     ]
 
@@ -328,14 +346,6 @@ class FormsWorkbookForm(forms.Form):
 @require_safe
 def forms_workbook_download(request):
     """Form ① and Form ② in the plan's own layout, for the items the user may see."""
-    import io
-
-    from django.http import HttpResponse
-    from django.utils.http import content_disposition_header
-
-    from priorities.workbooks import forms_workbook, latest_fiscal_year
-    from shizuoka_dx.fiscal import short_fiscal_year
-
     items = list(
         PriorityItem.objects.for_user(request.user).select_related("pillar").in_plan_order()
     )
