@@ -7,6 +7,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from kpis.calculations import KpiSpec, Result, evaluate
+from shizuoka_dx.numbers import format_number
 from shizuoka_dx.validators import validate_fiscal_year
 
 
@@ -269,13 +270,3 @@ class Actual(models.Model):
             raise ValidationError(
                 {"value": "このKPIは数値で測ります。段階（未着手・着手・完了）は入力できません。"}
             )
-
-
-def format_number(value) -> str:
-    """Decimal → 「298,621」 / 「98.2」: thousands separators, no trailing zeros."""
-    if value is None:
-        return "－"
-    normalized = value.normalize()
-    if normalized == normalized.to_integral():
-        return f"{int(normalized):,}"
-    return f"{normalized:,f}"

@@ -5,7 +5,7 @@ Callers prefetch ``actuals`` on the KPIs they pass; nothing here queries the dat
 
 from collections.abc import Iterable, Sequence
 
-from kpis.calculations import Result, Summary, combine, latest_fiscal_year, summarize
+from kpis.calculations import Result, Summary, latest_fiscal_year, summarize
 from kpis.models import Actual, Kpi
 
 
@@ -35,7 +35,3 @@ def summarize_kpis(kpis: Sequence[Kpi], fiscal_year: int | None = None) -> Summa
         actual = actuals_by_year(kpi).get(year)
         results.append(kpi.evaluate(actual, fiscal_year=year) if actual else None)
     return summarize(results, year)
-
-
-def combine_summaries(summaries: Sequence[Summary]) -> Summary:
-    return combine(summaries)

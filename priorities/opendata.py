@@ -10,9 +10,9 @@ from decimal import Decimal
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from kpis.calculations import Summary
+from kpis.calculations import Summary, combine
 from kpis.models import Actual, KpiPlacement
-from kpis.progress import combine_summaries, evaluations, summarize_kpis
+from kpis.progress import evaluations, summarize_kpis
 from priorities.models import Initiative, Plan, PriorityItem
 from systems.effectiveness import effectiveness, figure_json
 from systems.models import CostRecord, System
@@ -166,7 +166,7 @@ def plan_summary(pillar_summaries, kpis) -> Summary:
     """The whole plan: progress is the mean of the pillars; grades count each KPI once,
     at the latest FY that has any actual."""
     by_kpis = summarize_kpis(kpis)
-    progress = combine_summaries(pillar_summaries).progress
+    progress = combine(pillar_summaries).progress
     return Summary(by_kpis.fiscal_year, progress, by_kpis.grades)
 
 
@@ -288,7 +288,7 @@ def build_document(
         )
     pillar_summaries = []
     for number, pillar in pillars.items():
-        pillar_summary = combine_summaries(summaries_by_pillar[number])
+        pillar_summary = combine(summaries_by_pillar[number])
         pillar_summaries.append(pillar_summary)
         pillar["summary"] = summary_json(pillar_summary)
     distinct_kpis = list({kpi.pk: kpi for item in items for kpi in item_kpis(item)}.values())

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from shizuoka_dx.numbers import format_number
+
 ACTIONS = {"+": "追加", "~": "変更", "-": "削除"}
 SKIPPED_FIELDS = {"id", "version", "updated_at", "entered_at"}
 
@@ -32,10 +34,7 @@ def _display(record, name) -> str:
     if isinstance(value, bool):
         return "はい" if value else "いいえ"
     if isinstance(value, Decimal):
-        normalized = value.normalize()
-        if normalized == normalized.to_integral():
-            return f"{int(normalized):,}"
-        return f"{normalized:,f}"
+        return format_number(value)
     return str(value)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from shizuoka_dx.fiscal import era_year
+from shizuoka_dx.numbers import format_number
 
 THOUSAND = Decimal(1000)
 
@@ -20,16 +21,11 @@ def yen(value: Decimal) -> str:
 
 
 def thousand_yen(value: Decimal) -> str:
-    normalized = value.normalize()
-    if normalized == normalized.to_integral():
-        return f"{int(normalized):,}千円"
-    return f"{normalized:,f}千円"
+    return f"{format_number(value)}千円"
 
 
 def units(value: Decimal, unit: str) -> str:
-    normalized = value.normalize()
-    text = f"{int(normalized):,}" if normalized == normalized.to_integral() else f"{normalized:,f}"
-    return f"{text}{unit}"
+    return f"{format_number(value)}{unit}"
 
 
 @dataclass(frozen=True)

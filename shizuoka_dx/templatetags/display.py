@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import template
 
 from shizuoka_dx.fiscal import format_fiscal_year, short_fiscal_year
+from shizuoka_dx.numbers import format_number
 
 register = template.Library()
 
@@ -34,10 +35,7 @@ def num(value):
         return "－"
     if isinstance(value, str):
         return value
-    value = Decimal(str(value))
-    if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value.normalize():,f}"
+    return format_number(value)
 
 
 @register.filter
