@@ -21,17 +21,27 @@ def evaluations(kpi: Kpi) -> list[tuple[Actual, Result]]:
     ]
 
 
+def years_with_actuals(kpis: Iterable[Kpi]) -> list[int]:
+    return sorted({a.fiscal_year for kpi in kpis for a in kpi.actuals.all()})
+
+
 def latest_year(kpis: Iterable[Kpi]) -> int | None:
     return latest_fiscal_year(a.fiscal_year for kpi in kpis for a in kpi.actuals.all())
+
+
+def results_at(
+    kpis: Iterable[Kpi], fiscal_year: int | None
+) -> list[tuple[Kpi, Actual | None, Result | None]]:
+    """Each KPI with its actual for ``fiscal_year`` and the engine's verdict (None: no actual)."""
+    rows = []
+    for kpi in kpis:
+        actual = actuals_by_year(kpi).get(fiscal_year) if fiscal_year is not None else None
+        result = kpi.evaluate(actual, fiscal_year=fiscal_year) if actual else None
+        rows.append((kpi, actual, result))
+    return rows
 
 
 def summarize_kpis(kpis: Sequence[Kpi], fiscal_year: int | None = None) -> Summary:
     """An item's roll-up at ``fiscal_year`` (default: the latest FY any of its KPIs has)."""
     year = fiscal_year if fiscal_year is not None else latest_year(kpis)
-    if year is None:
-        return summarize([None] * len(kpis), None)
-    results = []
-    for kpi in kpis:
-        actual = actuals_by_year(kpi).get(year)
-        results.append(kpi.evaluate(actual, fiscal_year=year) if actual else None)
-    return summarize(results, year)
+    return summarize([result for _kpi, _actual, result in results_at(kpis, year)], year)

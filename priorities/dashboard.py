@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from kpis.calculations import Summary, combine, summarize
-from kpis.progress import actuals_by_year
+from kpis.progress import results_at, years_with_actuals
 from priorities.models import Evaluation, PriorityItem
 from priorities.opendata import item_kpis, plan_items
 
@@ -43,9 +43,7 @@ def build_dashboard(
 ) -> Dashboard:
     items = list(plan_items().filter(pk__in=PriorityItem.objects.for_user(user).values("pk")))
     kpis_by_item = {item.pk: item_kpis(item) for item in items}
-    years = sorted(
-        {a.fiscal_year for kpis in kpis_by_item.values() for k in kpis for a in k.actuals.all()}
-    )
+    years = years_with_actuals(kpi for kpis in kpis_by_item.values() for kpi in kpis)
     year = fiscal_year if fiscal_year is not None else (years[-1] if years else None)
     evaluations = {
         e.item_id: e for e in Evaluation.objects.filter(fiscal_year=year, item__in=items)
@@ -63,9 +61,7 @@ def build_dashboard(
             continue
         results = []
         item_attention = []
-        for kpi in kpis_by_item[item.pk]:
-            actual = actuals_by_year(kpi).get(year) if year else None
-            result = kpi.evaluate(actual, fiscal_year=year) if actual else None
+        for kpi, _actual, result in results_at(kpis_by_item[item.pk], year):
             results.append((kpi, result))
             if result is None:
                 item_attention.append((item, kpi, None, "この年度の実績が未入力"))

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kpis.models import Actual
-from kpis.progress import actuals_by_year
+from kpis.progress import results_at
 from priorities import permissions
 from priorities.models import Evaluation, PriorityItem, PublishedSnapshot
 from priorities.opendata import build_document, item_kpis, plan_items
@@ -50,12 +50,10 @@ def quantitative_draft(item: PriorityItem, fiscal_year: int) -> str:
     """A first draft of the quantitative analysis, in words, from the achievement engine."""
     full = plan_items().get(pk=item.pk)
     lines = []
-    for kpi in item_kpis(full):
-        actual = actuals_by_year(kpi).get(fiscal_year)
+    for kpi, actual, result in results_at(item_kpis(full), fiscal_year):
         if actual is None:
             lines.append(f"・{kpi.name}：{format_fiscal_year(fiscal_year)}の実績は未入力です。")
             continue
-        result = kpi.evaluate(actual, fiscal_year=fiscal_year)
         lines.append(
             f"・{kpi.name}：実績 {actual.display_value}{kpi.unit if actual.value is not None else ''}、"
             f"達成率 {result.rate_percent}%、評価 {result.grade}（{result.label}）。"

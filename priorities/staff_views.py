@@ -137,11 +137,6 @@ class CommentForm(forms.Form):
     )
 
 
-def _evaluation_for(request, code: str, fiscal_year: int) -> Evaluation:
-    item = item_for(request.user, code)
-    return services.evaluation_open(item=item, fiscal_year=fiscal_year, user=request.user)
-
-
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def evaluation_detail(request, code, fiscal_year):
@@ -149,7 +144,9 @@ def evaluation_detail(request, code, fiscal_year):
     evaluation = Evaluation.objects.filter(item=item, fiscal_year=fiscal_year).first()
     if evaluation is None:
         if request.method == "POST":
-            evaluation = _evaluation_for(request, code, fiscal_year)
+            evaluation = services.evaluation_open(
+                item=item, fiscal_year=fiscal_year, user=request.user
+            )
         else:
             evaluation = Evaluation(item=item, fiscal_year=fiscal_year)
             evaluation.quantitative = services.quantitative_draft(item, fiscal_year)
