@@ -2,7 +2,6 @@
 upload it filled in, see what will change, then confirm. Department heads work only on their
 own items' KPIs; DX staff on all of them."""
 
-import io
 import secrets
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_safe
 
 from kpis.importing import MAX_FILE_BYTES, ImportRefused, import_actuals
@@ -23,9 +21,9 @@ from priorities import permissions
 from priorities.models import Department, PriorityItem
 from priorities.staff_views import FormsWorkbookForm
 from shizuoka_dx.fiscal import FiscalYearError, parse_fiscal_year, short_fiscal_year
+from shizuoka_dx.spreadsheets import xlsx_response
 
 SESSION_KEY = "actuals_upload"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def departments_for(user):
@@ -78,6 +76,16 @@ class UploadForm(forms.Form):
         return upload
 
 
+def page_context(user, template_form: TemplateForm) -> dict:
+    """The three forms of the Excel page: input file, upload, Form ①/② workbook."""
+    items = PriorityItem.objects.for_user(user).select_related("pillar").in_plan_order()
+    return {
+        "template_form": template_form,
+        "upload_form": UploadForm(),
+        "forms_form": FormsWorkbookForm(items=list(items), auto_id="forms_%s"),
+    }
+
+
 def _upload_dir() -> Path:
     folder = Path(settings.UPLOAD_DIR)
     folder.mkdir(parents=True, exist_ok=True)
@@ -104,14 +112,7 @@ def _forget(request):
 def actuals_import(request):
     if not (permissions.is_dx_staff(request.user) or permissions.is_department_head(request.user)):
         raise PermissionDenied
-    template_form = TemplateForm(user=request.user, initial={"fiscal_year": ""})
-    upload_form = UploadForm()
-    items = PriorityItem.objects.for_user(request.user).select_related("pillar").in_plan_order()
-    context = {
-        "template_form": template_form,
-        "upload_form": upload_form,
-        "forms_form": FormsWorkbookForm(items=list(items), auto_id="forms_%s"),
-    }
+    context = page_context(request.user, TemplateForm(user=request.user))
     status = 200
     action = request.POST.get("action")
     if request.method == "POST" and action == "preview":
@@ -180,21 +181,10 @@ def actuals_import(request):
 def actuals_template_download(request):
     form = TemplateForm(request.GET or None, user=request.user)
     if not form.is_valid():
-        items = PriorityItem.objects.for_user(request.user).select_related("pillar")
-        context = {
-            "template_form": form,
-            "upload_form": UploadForm(),
-            "forms_form": FormsWorkbookForm(items=list(items.in_plan_order()), auto_id="forms_%s"),
-        }
-        return render(request, "kpis/import.html", context, status=400)
+        return render(request, "kpis/import.html", page_context(request.user, form), status=400)
     year = form.cleaned_data["fiscal_year"]
     department = form.cleaned_data["department"]
     name = department.name if department else None
     rows = template_rows(fiscal_year=year, department=name)
     book = render_template(rows, fiscal_year=year, department=name)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    filename = f"実績_{short_fiscal_year(year)}_{name or '全課'}.xlsx"
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return xlsx_response(book, f"実績_{short_fiscal_year(year)}_{name or '全課'}.xlsx")

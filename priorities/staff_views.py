@@ -2,15 +2,12 @@
 (draft → submitted → approved), and publishing a fiscal year. Login required; every object is
 fetched through ``for_user`` so another department's item is simply not found."""
 
-import io
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kpis.calculations import GRADE_LABELS
@@ -30,11 +27,13 @@ from priorities.views import item_context
 from priorities.workbooks import forms_workbook, latest_fiscal_year
 from shizuoka_dx.fiscal import (
     FiscalYearError,
+    fiscal_year_of,
     format_fiscal_year,
     parse_fiscal_year,
     short_fiscal_year,
 )
 from shizuoka_dx.history import entries
+from shizuoka_dx.spreadsheets import xlsx_response
 from systems.models import System
 
 
@@ -359,16 +358,11 @@ def forms_workbook_download(request):
     elif scope.startswith("item-"):
         codes = {scope.removeprefix("item-")} & codes
     document = build_document()
-    year = form.cleaned_data["fiscal_year"] or latest_fiscal_year(document) or 2025
+    year = (
+        form.cleaned_data["fiscal_year"]
+        or latest_fiscal_year(document)
+        or fiscal_year_of(timezone.localdate())
+    )
     book = forms_workbook(document, fiscal_year=year, item_codes=codes)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
     label = scope.replace("pillar-", "柱").replace("item-", "") or "全項目"
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"様式_{short_fiscal_year(year)}_{label}.xlsx"
-    )
-    return response
+    return xlsx_response(book, f"様式_{short_fiscal_year(year)}_{label}.xlsx")

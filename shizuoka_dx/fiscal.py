@@ -56,6 +56,11 @@ def parse_fiscal_year(value) -> int:
     return year
 
 
+def fiscal_year_of(day) -> int:
+    """The fiscal year a date falls in: April–March (2026-03-31 → 2025)."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
 def era_year(year: int) -> str:
     """2024 → 令和6年度; 2019 → 令和元年度; 2018 → 平成30年度."""
     if year >= REIWA_START:

@@ -5,12 +5,12 @@ from django.utils import timezone
 
 from priorities.opendata import build_document
 from priorities.workbooks import forms_workbook, latest_fiscal_year
-from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
-
-
-def current_fiscal_year() -> int:
-    today = timezone.localdate()
-    return today.year if today.month >= 4 else today.year - 1
+from shizuoka_dx.fiscal import (
+    FiscalYearError,
+    fiscal_year_of,
+    format_fiscal_year,
+    parse_fiscal_year,
+)
 
 
 class Command(BaseCommand):
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             except FiscalYearError as exc:
                 raise CommandError(f"--fy: {exc}") from None
         else:
-            fiscal_year = latest_fiscal_year(document) or current_fiscal_year()
+            fiscal_year = latest_fiscal_year(document) or fiscal_year_of(timezone.localdate())
         item_codes = None
         if item:
             code = item.strip()
