@@ -3,7 +3,7 @@ from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from kpis.models import Actual, Kpi, KpiPlacement
-from kpis.resources import ActualResource, KpiResource
+from pdca.resources import ActualResource, KpiResource
 from shizuoka_dx.resources import FORMATS
 
 

@@ -10,6 +10,8 @@ from kpis.calculations import KpiSpec, Result, evaluate
 from shizuoka_dx.numbers import format_number
 from shizuoka_dx.validators import validate_fiscal_year
 
+DEMO_NOTICE = "デモ用の架空の実績値を含みます"
+
 
 class Direction(models.TextChoices):
     INCREASE = "increase", "増やす"
@@ -241,7 +243,7 @@ class Actual(models.Model):
 
     def locking_evaluation(self):
         """The approved (or published) evaluation that holds this actual fixed, if any."""
-        from priorities.models import Evaluation
+        from pdca.models import Evaluation
 
         return (
             Evaluation.objects.filter(

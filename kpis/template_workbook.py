@@ -16,10 +16,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpis.importing import COLUMN_LABELS, SHEET_NAME, fiscal_year_window
-from kpis.models import Direction, Stage
+from kpis.models import DEMO_NOTICE, Direction, Stage
+from kpis.selectors import item_kpis, plan_items
 from priorities.models import Department
-from priorities.opendata import DEMO_NOTICE, item_kpis, plan_items
-from priorities.workbooks import (
+from shizuoka_dx.fiscal import format_fiscal_year, short_fiscal_year
+from shizuoka_dx.xlsx_layout import (
     BOLD,
     BORDER,
     CENTER,
@@ -29,7 +30,6 @@ from priorities.workbooks import (
     WRAP,
     SheetWriter,
 )
-from shizuoka_dx.fiscal import format_fiscal_year, short_fiscal_year
 
 HOWTO_SHEET = "記入方法"
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")

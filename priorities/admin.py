@@ -2,16 +2,15 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from kpis.models import KpiPlacement
+from pdca.models import Evaluation, PublishedSnapshot
 from priorities.models import (
     Department,
-    Evaluation,
     FormTool,
     Initiative,
     NarrativeBullet,
     Pillar,
     Plan,
     PriorityItem,
-    PublishedSnapshot,
     RoadmapEntry,
 )
 

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "priorities",
     "kpis",
     "systems",
+    "pdca",
 ]
 
 MIDDLEWARE = [

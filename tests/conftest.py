@@ -12,11 +12,12 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 
-from priorities.loading import load_plan
-from priorities.models import Department, Evaluation, PriorityItem
+from pdca.loading import load_plan
+from pdca.models import Evaluation
+from pdca.services.evaluations import publish_fiscal_year
+from priorities.models import Department, PriorityItem
 from priorities.permissions import DEPARTMENT_HEAD_GROUP, DX_STAFF_GROUP
 from priorities.roles import ensure_roles
-from priorities.services import publish_fiscal_year
 
 PASSWORD = "correct horse battery staple"
 

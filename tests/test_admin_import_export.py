@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from kpis.models import Actual, Kpi
-from kpis.resources import ActualResource
+from pdca.resources import ActualResource
 from systems.models import CostRecord, System
 from systems.resources import CostRecordResource
 

@@ -9,10 +9,11 @@ from django.test import Client
 
 from kpis.models import Actual, Kpi
 from kpis.parsing import ParsedValue
-from kpis.services import ActualConflict, actual_record
-from priorities import services
-from priorities.loading import load_plan
-from priorities.models import Evaluation, PriorityItem
+from pdca.loading import load_plan
+from pdca.models import Evaluation
+from pdca.services import evaluations as services
+from pdca.services.actuals import ActualConflict, actual_record
+from priorities.models import PriorityItem
 from priorities.roles import ensure_roles
 
 

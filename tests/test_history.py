@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.management import call_command
 
 from kpis.models import Actual, Kpi
-from priorities.models import Evaluation, NarrativeBullet, PriorityItem
+from pdca.models import Evaluation
+from priorities.models import NarrativeBullet, PriorityItem
 from systems.models import System
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ def test_a_plan_change_by_load_plan_is_recorded(tmp_path):
     old = data["gap"][0]
     data["gap"][0] = "書き換えた課題"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    from priorities.loading import load_plan
+    from pdca.loading import load_plan
 
     load_plan(directory=target)
     bullet = NarrativeBullet.objects.get(item__code="1-1", section="gap", order=1)

@@ -9,8 +9,8 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from kpis.demo import load_demo_actuals
-from priorities.loading import load_plan
+from pdca.demo_actuals import load_demo_actuals
+from pdca.loading import load_plan
 from priorities.models import PriorityItem
 
 pytestmark = pytest.mark.django_db

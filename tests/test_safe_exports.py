@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from openpyxl import load_workbook
 
-from kpis.demo import load_demo_actuals
 from kpis.models import Kpi
+from pdca.demo_actuals import load_demo_actuals
 from priorities.models import Initiative, NarrativeBullet, RoadmapEntry
 from shizuoka_dx.spreadsheets import safe_cell, xlsx_cell
 from systems.models import System

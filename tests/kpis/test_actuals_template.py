@@ -180,7 +180,7 @@ def test_an_unfilled_template_imports_nothing_and_says_so(tmp_path):
 
 
 def test_a_template_with_demo_figures_says_so(tmp_path):
-    from kpis.demo import load_demo_actuals
+    from pdca.demo_actuals import load_demo_actuals
 
     load_demo_actuals()
     ws = load_workbook(template(tmp_path))["実績"]

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from kpis.models import Actual
-from priorities.opendata import build_document
+from pdca.opendata import build_document
 from systems.models import CostRecord
 
 pytestmark = pytest.mark.django_db

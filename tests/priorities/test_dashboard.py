@@ -1,7 +1,7 @@
 import pytest
 
-from kpis.demo import load_demo_actuals
 from kpis.models import Actual, Kpi
+from pdca.demo_actuals import load_demo_actuals
 from priorities.models import Department
 
 pytestmark = pytest.mark.django_db

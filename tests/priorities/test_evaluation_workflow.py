@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from kpis.models import Actual, Kpi
-from priorities.models import Evaluation
+from pdca.models import Evaluation
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from kpis.models import Kpi, KpiPlacement
-from priorities.loading import PlanLoadError, load_plan
+from pdca.loading import PlanLoadError, load_plan
 from priorities.models import Initiative, NarrativeBullet, Pillar, PriorityItem
 from systems.models import CostBreakdown, System
 

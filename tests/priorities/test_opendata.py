@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from priorities.opendata import build_document
+from pdca.opendata import build_document
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from kpis.models import Actual, Kpi
-from priorities.models import Evaluation, PriorityItem, PublishedSnapshot
+from pdca.models import Evaluation, PublishedSnapshot
+from priorities.models import PriorityItem
 
 from .test_opendata import schema
 

@@ -6,10 +6,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
-from kpis.demo import load_demo_actuals
-from kpis.models import Actual, Kpi
-from priorities.opendata import DEMO_NOTICE, build_document
-from priorities.workbooks import forms_workbook, sheet_name_length, sheet_title
+from kpis.models import DEMO_NOTICE, Actual, Kpi
+from pdca.demo_actuals import load_demo_actuals
+from pdca.opendata import build_document
+from pdca.workbooks import forms_workbook
+from shizuoka_dx.xlsx_layout import sheet_name_length, sheet_title
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from priorities.models import Department, Evaluation, PriorityItem
+from pdca.models import Evaluation
+from priorities.models import Department, PriorityItem
 from systems.models import System
 
 pytestmark = pytest.mark.django_db

@@ -64,7 +64,7 @@ def test_pages_have_no_inline_scripts_for_the_policy_to_block(client, publish):
 
 
 def test_an_error_page_shows_no_stack_trace_or_sql(client, monkeypatch):
-    from priorities import views
+    from pdca.views import public as views
 
     def broken(*args, **kwargs):
         raise RuntimeError("SELECT secret FROM table")

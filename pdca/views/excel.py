@@ -17,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from kpis.importing import MAX_FILE_BYTES, ImportRefused, import_actuals
 from kpis.models import Kpi
 from kpis.template_workbook import render_template, template_rows
+from pdca.views.staff import FormsWorkbookForm
 from priorities import permissions
 from priorities.models import Department, PriorityItem
-from priorities.staff_views import FormsWorkbookForm
 from shizuoka_dx.fiscal import FiscalYearError, parse_fiscal_year, short_fiscal_year
 from shizuoka_dx.spreadsheets import xlsx_response
 

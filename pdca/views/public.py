@@ -11,10 +11,10 @@ from django.views.decorators.http import require_safe
 from kpis.calculations import GRADE_LABELS
 from kpis.charts import grade_figure
 from kpis.models import Actual
-from priorities.models import PublishedSnapshot
-from priorities.opendata import CSV_HEADER, build_document, kpi_rows
-from priorities.presentation import find_item, kpi_years, roadmap_table
-from priorities.presentation import kpi_rows as item_kpi_rows
+from pdca.models import PublishedSnapshot
+from pdca.opendata import CSV_HEADER, build_document, kpi_rows
+from pdca.presentation import find_item, kpi_years, roadmap_table
+from pdca.presentation import kpi_rows as item_kpi_rows
 from shizuoka_dx.spreadsheets import csv_bytes
 from systems.models import CostRecord
 

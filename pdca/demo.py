@@ -8,9 +8,10 @@ the cycle: submit, approve, return, publish. Everything made here is marked as d
 from django.db import transaction
 from django.utils import timezone
 
-from kpis.demo import DEMO_YEARS
-from priorities.models import Evaluation, PriorityItem, PublishedSnapshot
-from priorities.services import publish_fiscal_year, quantitative_draft, record
+from pdca.demo_actuals import DEMO_YEARS
+from pdca.models import Evaluation, PublishedSnapshot
+from pdca.services.evaluations import publish_fiscal_year, quantitative_draft, record
+from priorities.models import PriorityItem
 
 DEMO_TEXT = {
     "qualitative": "（デモ用の架空の評価）取組はおおむね計画どおりに進んでいます。",

@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 
 from kpis.calculations import Summary, combine, summarize
 from kpis.progress import results_at, years_with_actuals
-from priorities.models import Evaluation, PriorityItem
-from priorities.opendata import item_kpis, plan_items
+from kpis.selectors import item_kpis, plan_items
+from pdca.models import Evaluation
+from priorities.models import PriorityItem
 
 
 @dataclass

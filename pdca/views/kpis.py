@@ -11,12 +11,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 from kpis.charts import trend_figure
 from kpis.forms import ActualForm
 from kpis.models import Actual, Kpi
-from kpis.services import ActualConflict, actual_record
+from pdca.models import Evaluation
+from pdca.opendata import kpi_json
+from pdca.presentation import find_kpi
+from pdca.services.actuals import ActualConflict, actual_record
+from pdca.views.public import item_or_404, public_document
 from priorities import permissions
-from priorities.models import Evaluation
-from priorities.opendata import kpi_json
-from priorities.presentation import find_kpi
-from priorities.views import item_or_404, public_document
 from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.history import entries
 

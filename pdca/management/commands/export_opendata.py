@@ -3,8 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from priorities.opendata import build_document
-from priorities.services import latest_snapshot
+from pdca.opendata import build_document
+from pdca.services.evaluations import latest_snapshot
 
 
 class Command(BaseCommand):

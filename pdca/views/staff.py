@@ -11,20 +11,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kpis.calculations import GRADE_LABELS
-from priorities import permissions, services
-from priorities.dashboard import build_dashboard
-from priorities.models import (
-    Department,
-    Evaluation,
-    Initiative,
-    NarrativeBullet,
-    Pillar,
-    PriorityItem,
-    PublishedSnapshot,
-)
-from priorities.opendata import build_document
-from priorities.views import item_context
-from priorities.workbooks import forms_workbook, latest_fiscal_year
+from pdca.dashboard import build_dashboard
+from pdca.models import Evaluation, PublishedSnapshot
+from pdca.opendata import build_document
+from pdca.services import evaluations as services
+from pdca.views.public import item_context
+from pdca.workbooks import forms_workbook, latest_fiscal_year
+from priorities import permissions
+from priorities.models import Department, Initiative, NarrativeBullet, Pillar, PriorityItem
 from shizuoka_dx.fiscal import (
     FiscalYearError,
     fiscal_year_of,

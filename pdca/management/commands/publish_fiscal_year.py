@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from priorities.services import PublishBlocked, publish_fiscal_year
+from pdca.services.evaluations import PublishBlocked, publish_fiscal_year
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
 
 

@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from priorities.opendata import build_document
-from priorities.workbooks import forms_workbook, latest_fiscal_year
+from pdca.opendata import build_document
+from pdca.workbooks import forms_workbook, latest_fiscal_year
 from shizuoka_dx.fiscal import (
     FiscalYearError,
     fiscal_year_of,

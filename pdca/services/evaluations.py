@@ -14,9 +14,11 @@ from django.utils import timezone
 
 from kpis.models import Actual
 from kpis.progress import results_at
+from kpis.selectors import item_kpis, plan_items
+from pdca.models import Evaluation, PublishedSnapshot
+from pdca.opendata import build_document
 from priorities import permissions
-from priorities.models import Evaluation, PriorityItem, PublishedSnapshot
-from priorities.opendata import build_document, item_kpis, plan_items
+from priorities.models import PriorityItem
 from shizuoka_dx.fiscal import format_fiscal_year
 from systems.models import CostRecord
 

@@ -4,12 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from priorities.opendata import form2_systems, system_json, systems_with_costs
+from pdca.opendata import system_json
 from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.history import entries
 from systems.charts import cost_figure
 from systems.effectiveness import effectiveness
 from systems.models import CostBreakdown, CostRecord, System
+from systems.selectors import form2_systems, systems_with_costs
 
 
 @login_required

@@ -3,9 +3,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from kpis.demo import load_demo_actuals, remove_demo_data
-from priorities.demo import PUBLISHED_YEAR, load_demo_cycle, remove_demo_cycle
-from priorities.loading import PlanLoadError, load_plan
+from pdca.demo import PUBLISHED_YEAR, load_demo_cycle, remove_demo_cycle
+from pdca.demo_actuals import load_demo_actuals, remove_demo_data
+from pdca.loading import PlanLoadError, load_plan
 
 
 class Command(BaseCommand):

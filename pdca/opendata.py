@@ -7,18 +7,17 @@ rows (``kpi_rows``) and the views and commands only render them, so the page, th
 
 from decimal import Decimal
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from kpis.calculations import Summary, combine
-from kpis.models import Actual, KpiPlacement
+from kpis.models import DEMO_NOTICE
 from kpis.progress import evaluations, summarize_kpis
-from priorities.models import Initiative, Plan, PriorityItem
+from kpis.selectors import item_kpis, plan_items
+from priorities.models import Plan
 from systems.effectiveness import effectiveness, figure_json
-from systems.models import CostRecord, System
+from systems.selectors import form2_systems
 
 SCHEMA_VERSION = "1"
-DEMO_NOTICE = "デモ用の架空の実績値を含みます"
 
 
 def json_number(value: Decimal | None):
@@ -28,39 +27,6 @@ def json_number(value: Decimal | None):
     if value == value.to_integral_value():
         return int(value)
     return float(value)
-
-
-def plan_items(actuals=None):
-    """Every item with all it shows, prefetched: a fixed number of queries for any plan size.
-
-    ``actuals`` narrows the actuals shown (a published snapshot shows only approved ones).
-    """
-    actuals = Actual.objects.all() if actuals is None else actuals
-    placements = KpiPlacement.objects.select_related("kpi").prefetch_related(
-        Prefetch("kpi__actuals", queryset=actuals.order_by("fiscal_year"))
-    )
-    initiatives = Initiative.objects.order_by("number").prefetch_related(
-        "roadmap", Prefetch("kpi_placements", queryset=placements.order_by("order"))
-    )
-    return (
-        PriorityItem.objects.in_plan_order()
-        .select_related("pillar")
-        .prefetch_related(
-            "bullets",
-            "departments",
-            "tools",
-            Prefetch("initiatives", queryset=initiatives),
-        )
-    )
-
-
-def item_kpis(item) -> list:
-    """The KPIs printed on an item (its own and repeated ones), once each, in printed order."""
-    seen = {}
-    for initiative in item.initiatives.all():
-        for placement in initiative.kpi_placements.all():
-            seen.setdefault(placement.kpi.pk, placement.kpi)
-    return list(seen.values())
 
 
 def bullets(item, section: str) -> list[str]:
@@ -168,30 +134,6 @@ def plan_summary(pillar_summaries, kpis) -> Summary:
     by_kpis = summarize_kpis(kpis)
     progress = combine(pillar_summaries).progress
     return Summary(by_kpis.fiscal_year, progress, by_kpis.grades)
-
-
-def systems_with_costs(actuals=None, costs=None):
-    actuals = Actual.objects.all() if actuals is None else actuals
-    costs = CostRecord.objects.all() if costs is None else costs
-    return System.objects.select_related("department", "unit_kpi").prefetch_related(
-        "placements__item__pillar",
-        "breakdown",
-        Prefetch("costs", queryset=costs),
-        Prefetch("unit_kpi__actuals", queryset=actuals),
-    )
-
-
-def form2_systems(actuals=None, costs=None) -> list:
-    """Every Form ② record, in the order the plan prints them (by its first item)."""
-    systems = systems_with_costs(actuals, costs)
-
-    def printed_position(system):
-        return min(
-            ((p.item.pillar.number, p.item.order, p.order) for p in system.placements.all()),
-            default=(99, 99, 99),
-        )
-
-    return sorted(systems, key=printed_position)
 
 
 def evaluation_json(evaluation) -> dict:

@@ -1,0 +1,38 @@
+"""Staff pages (namespace ``staff``, under /staff/)."""
+
+from django.urls import path
+
+from pdca.views import excel, kpis, staff, systems
+
+# Everything that needs a login, or changes data, lives under /staff/ (or /admin/).
+urlpatterns = [
+    path("", staff.dashboard, name="dashboard"),
+    path("items/<str:code>/", staff.item_detail, name="item"),
+    path(
+        "items/<str:code>/evaluations/<int:fiscal_year>/",
+        staff.evaluation_detail,
+        name="evaluation",
+    ),
+    path(
+        "items/<str:code>/evaluations/<int:fiscal_year>/submit/",
+        staff.evaluation_submit,
+        name="evaluation_submit",
+    ),
+    path(
+        "items/<str:code>/evaluations/<int:fiscal_year>/approve/",
+        staff.evaluation_approve,
+        name="evaluation_approve",
+    ),
+    path(
+        "items/<str:code>/evaluations/<int:fiscal_year>/return/",
+        staff.evaluation_return,
+        name="evaluation_return",
+    ),
+    path("publish/", staff.publish, name="publish"),
+    path("forms.xlsx", staff.forms_workbook_download, name="forms_workbook"),
+    path("actuals/import/", excel.actuals_import, name="actuals_import"),
+    path("actuals/template.xlsx", excel.actuals_template_download, name="actuals_template"),
+    path("kpis/<str:kpi_code>/", kpis.staff_kpi_detail, name="kpi"),
+    path("systems/", systems.system_list, name="systems"),
+    path("systems/<int:pk>/", systems.system_detail, name="system"),
+]

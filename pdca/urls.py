@@ -1,0 +1,25 @@
+"""Public pages (namespace ``public``); staff pages are in staff_urls.py."""
+
+from django.urls import path
+
+from pdca.views import kpis, public
+
+# Public pages only read, and only published data (or the plan itself before any publication).
+urlpatterns = [
+    path("", public.index, name="index"),
+    path("items/<str:code>/", public.item_detail, name="item"),
+    path("items/<str:code>/kpis/<str:kpi_code>/", kpis.kpi_detail, name="kpi"),
+    path("published/<int:fiscal_year>/", public.archive_index, name="archive"),
+    path(
+        "published/<int:fiscal_year>/items/<str:code>/",
+        public.archive_item_detail,
+        name="archive_item",
+    ),
+    path("opendata/plan.json", public.opendata_json, name="opendata_json"),
+    path("opendata/plan.csv", public.opendata_csv, name="opendata_csv"),
+    path(
+        "opendata/<int:fiscal_year>/plan.json",
+        public.archive_opendata_json,
+        name="archive_opendata_json",
+    ),
+]
