@@ -3,14 +3,28 @@ from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from kpis.models import Actual, Kpi, KpiPlacement
-from pdca.resources import ActualResource, KpiResource
+from kpis.resources import KpiResource
 from shizuoka_dx.resources import FORMATS
 
 
 class ActualInline(admin.TabularInline):
+    """The KPI's actuals, for reading: they are changed on their own admin page or the staff
+    pages, through the one write path (a locked year must not block saving the KPI)."""
+
     model = Actual
     fields = ["fiscal_year", "value", "stage", "note", "is_demo", "entered_by"]
-    readonly_fields = ["entered_by"]
+    readonly_fields = fields
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class KpiPlacementInline(admin.TabularInline):
+    model = KpiPlacement
+    autocomplete_fields = ["initiative"]
     extra = 0
 
 
@@ -31,7 +45,7 @@ class KpiAdmin(ImportExportMixin, SimpleHistoryAdmin):
     list_filter = ["direction", "cumulative", "target_operator", "item__pillar"]
     search_fields = ["code", "name", "baseline_text", "target_text"]
     list_select_related = ["item"]
-    inlines = [ActualInline]
+    inlines = [KpiPlacementInline, ActualInline]
     fieldsets = [
         (None, {"fields": ["code", "item", "order", "name", "unit", "direction", "cumulative"]}),
         ("現状値", {"fields": ["baseline_text", "baseline_value", "baseline_fiscal_year"]}),
@@ -40,22 +54,6 @@ class KpiAdmin(ImportExportMixin, SimpleHistoryAdmin):
             {"fields": ["target_text", "target_value", "target_fiscal_year", "target_operator"]},
         ),
     ]
-
-
-@admin.register(Actual)
-class ActualAdmin(ImportExportMixin, SimpleHistoryAdmin):
-    resource_classes = [ActualResource]
-    formats = FORMATS
-    list_display = ["kpi", "fiscal_year", "value", "stage", "is_demo", "entered_by", "updated_at"]
-    list_filter = ["fiscal_year", "is_demo", "kpi__item__pillar"]
-    search_fields = ["kpi__code", "kpi__name", "note"]
-    list_select_related = ["kpi", "entered_by"]
-    autocomplete_fields = ["kpi"]
-    readonly_fields = ["entered_by", "entered_at", "updated_at"]
-
-    def save_model(self, request, obj, form, change):
-        obj.entered_by = request.user
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(KpiPlacement)

@@ -1,8 +1,8 @@
 """Importing KPI actuals from CSV or Excel: every row or none.
 
 Reading (``read_rows``) turns a file into numbered rows of raw cells; checking (``check_rows``)
-turns them into actuals to save or into per-row Japanese errors; ``import_actuals`` saves them in one
-transaction, model validation included, and rolls everything back on any error or on a dry run.
+turns them into actuals to save or into per-row Japanese errors. Saving is not done here: it is
+the yearly cycle's one write path (pdca/services/imports.py → pdca/services/actuals.py).
 
 An .xlsx is checked before openpyxl parses it (size, unpacked size, XML entity declarations), and
 what a person could not see when checking it is refused rather than read: merged cells, hidden
@@ -19,11 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from defusedxml import DefusedXmlException
-from django.core.exceptions import ValidationError
-from django.db import transaction
 
-from kpis.calculations import DEFAULT_BASELINE_FISCAL_YEAR
-from kpis.models import Actual, Kpi
+from kpis.models import Kpi
 from kpis.parsing import ParsedValue, ValueParseError, normalize_text, parse_actual
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
 
@@ -77,50 +74,6 @@ class CheckedRow:
     fiscal_year: int
     parsed: ParsedValue
     note: str
-
-
-@dataclass
-class ImportResult:
-    added: list[CheckedRow] = field(default_factory=list)
-    changed: list[tuple[CheckedRow, str]] = field(default_factory=list)  # (row, old display)
-    unchanged: list[CheckedRow] = field(default_factory=list)
-    skipped_blank: list[int] = field(default_factory=list)
-    dry_run: bool = False
-
-    def summary(self) -> str:
-        if self.skipped_blank and not (self.added or self.changed or self.unchanged):
-            return (
-                f"実績値が入力された行がありません（実績値が空欄の行 {len(self.skipped_blank)} 件を"
-                "読み飛ばしました）。何も保存していません。"
-            )
-        verb = "取り込むと" if self.dry_run else "取り込みました:"
-        text = (
-            f"{verb} 追加 {len(self.added)} 件、更新 {len(self.changed)} 件、"
-            f"変更なし {len(self.unchanged)} 件"
-        )
-        if self.skipped_blank:
-            text += f"、実績値が空欄の行 {len(self.skipped_blank)} 件は読み飛ばし"
-        if self.dry_run:
-            text += "（確認のみ。保存していません）"
-        return text
-
-    def lines(self) -> list[str]:
-        out = []
-        for row in self.added:
-            out.append(
-                f"{row.number}行目 追加: {row.kpi.code} {format_fiscal_year(row.fiscal_year)} "
-                f"= {row.parsed.display()}"
-            )
-        for row, old in self.changed:
-            out.append(
-                f"{row.number}行目 更新: {row.kpi.code} {format_fiscal_year(row.fiscal_year)} "
-                f"{old} → {row.parsed.display()}"
-            )
-        for row in self.unchanged:
-            out.append(
-                f"{row.number}行目 変更なし: {row.kpi.code} {format_fiscal_year(row.fiscal_year)}"
-            )
-        return out
 
 
 # ---- reading files ---------------------------------------------------------------------
@@ -489,13 +442,6 @@ def _column_letter(index: int) -> str:
 # ---- checking rows ---------------------------------------------------------------------
 
 
-def fiscal_year_window(kpi: Kpi) -> tuple[int, int]:
-    """The FYs an actual may be entered for: the baseline FY up to the target FY + 1."""
-    start = kpi.baseline_fiscal_year or DEFAULT_BASELINE_FISCAL_YEAR
-    end = (kpi.target_fiscal_year or start) + 1
-    return start, end
-
-
 _DATE_TEXT = re.compile(
     r"^(?:\d{4}|(?:令和|平成|R|H)\s*(?:元|\d{1,2}))\s*[/.\-年]\s*\d{1,2}\s*[/.\-月]\s*\d{1,2}\s*日?$",
     re.IGNORECASE,
@@ -531,7 +477,7 @@ def check_fiscal_year(kpi: Kpi, raw) -> int:
             "セルが日付の書式のときは、書式を「文字列」にしてから入力し直してください。"
         )
     year = parse_fiscal_year(raw)
-    start, end = fiscal_year_window(kpi)
+    start, end = kpi.fiscal_year_window()
     if not start <= year <= end:
         raise FiscalYearError(
             f"{format_fiscal_year(year)}は計画の期間外です。{kpi.code} は"
@@ -614,111 +560,3 @@ def check_rows(
             CheckedRow(row.number, kpi, year, parsed, "" if _blank(note) else shown(note).strip())
         )
     return checked, blank, errors
-
-
-# ---- saving ----------------------------------------------------------------------------
-
-
-class _DryRun(Exception):
-    pass
-
-
-def save_rows(
-    checked: list[CheckedRow],
-    *,
-    user=None,
-    dry_run: bool = False,
-    source: str = "",
-    progress=None,
-) -> ImportResult:
-    """Save checked rows in one transaction; any model validation error rolls back all of them.
-
-    Each saved actual is recorded in the history with the user and 「取り込み（file name）」.
-    """
-    result = ImportResult(dry_run=dry_run)
-    errors: list[str] = []
-    try:
-        with transaction.atomic():
-            existing = {
-                (a.kpi_id, a.fiscal_year): a
-                for a in Actual.objects.filter(kpi__in={row.kpi for row in checked})
-            }
-            for count, row in enumerate(checked, start=1):
-                if progress and count % PROGRESS_EVERY == 0:
-                    progress(f"保存中: {count} / {len(checked)} 行")
-                actual = existing.get((row.kpi.pk, row.fiscal_year))
-                if actual is None:
-                    actual = Actual(kpi=row.kpi, fiscal_year=row.fiscal_year)
-                    target = result.added
-                else:
-                    same = (
-                        actual.value == row.parsed.value
-                        and actual.stage == row.parsed.stage
-                        and actual.note == row.note
-                        and not actual.is_demo
-                    )
-                    if same:
-                        result.unchanged.append(row)
-                        continue
-                    target = None
-                    old = actual.display_value + ("（デモ）" if actual.is_demo else "")
-                    actual.version += 1
-                actual.value = row.parsed.value
-                actual.stage = row.parsed.stage
-                actual.note = row.note
-                actual.is_demo = False
-                actual.entered_by = user
-                actual._history_user = user
-                actual._change_reason = f"取り込み（{source}）" if source else "取り込み"
-                try:
-                    actual.full_clean()
-                except ValidationError as exc:
-                    for field_name, messages in exc.message_dict.items():
-                        label = {
-                            "value": "実績値",
-                            "stage": "実績値",
-                            "fiscal_year": "年度",
-                        }.get(field_name, "実績値")
-                        errors.append(f"{row.number}行目 {label}: {' '.join(messages)}")
-                    continue
-                actual.save()
-                if target is None:
-                    result.changed.append((row, old))
-                else:
-                    target.append(row)
-            if errors:
-                raise ImportRefused(errors)
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
-    return result
-
-
-def import_actuals(
-    *,
-    path: Path,
-    user=None,
-    dry_run: bool = False,
-    allowed: set[str] | None = None,
-    source: str = "",
-    progress=None,
-) -> ImportResult:
-    """Read, check and save a file of actuals; raises ImportRefused (nothing saved) on any error.
-
-    ``allowed`` limits the KPI codes (a department head's own items); ``progress`` receives a
-    line every few hundred rows.
-    """
-    rows = read_rows(path)
-    if progress and len(rows) >= PROGRESS_EVERY:
-        progress(f"{len(rows)} 行を読み込みました")
-    checked, blank, errors = check_rows(rows, allowed=allowed, progress=progress)
-    if errors:
-        raise ImportRefused(errors)
-    if not checked and not blank:
-        raise ImportRefused(["取り込む行がありません（見出しの下に実績の行がありません）。"])
-    result = save_rows(
-        checked, user=user, dry_run=dry_run, source=source or Path(path).name, progress=progress
-    )
-    result.skipped_blank = blank
-    return result

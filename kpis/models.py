@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from kpis.calculations import KpiSpec, Result, evaluate
+from kpis.calculations import DEFAULT_BASELINE_FISCAL_YEAR, KpiSpec, Result, evaluate
 from shizuoka_dx.numbers import format_number
 from shizuoka_dx.validators import validate_fiscal_year
 
@@ -132,6 +132,12 @@ class Kpi(models.Model):
         if errors:
             raise ValidationError(errors)
 
+    def fiscal_year_window(self) -> tuple[int, int]:
+        """The FYs an actual may be entered for: the baseline FY up to the target FY + 1."""
+        start = self.baseline_fiscal_year or DEFAULT_BASELINE_FISCAL_YEAR
+        end = (self.target_fiscal_year or start) + 1
+        return start, end
+
     @property
     def is_milestone(self) -> bool:
         return self.direction == Direction.MILESTONE
@@ -241,29 +247,12 @@ class Actual(models.Model):
             return self.stage
         return format_number(self.value)
 
-    def locking_evaluation(self):
-        """The approved (or published) evaluation that holds this actual fixed, if any."""
-        from pdca.models import Evaluation
-
-        return (
-            Evaluation.objects.filter(
-                item__initiatives__kpi_placements__kpi_id=self.kpi_id,
-                fiscal_year=self.fiscal_year,
-                status__in=[Evaluation.Status.APPROVED, Evaluation.Status.PUBLISHED],
-            )
-            .select_related("item")
-            .first()
-        )
-
     def clean(self):
         if not self.kpi_id:
             return
+        # The lock of an approved evaluation, the plan's years and the version are checked by
+        # the one write path, pdca/services/actuals.py; here only what the value itself must be.
         kpi = self.kpi
-        if self.fiscal_year and (locked_by := self.locking_evaluation()):
-            raise ValidationError(
-                f"{locked_by.item.code} の{self.fiscal_year}年度の評価は{locked_by.get_status_display()}のため、"
-                "この実績は変更できません。変更が必要な場合は、DX推進課に評価の再開を依頼してください。"
-            )
         if kpi.is_milestone and not self.stage:
             raise ValidationError(
                 {"stage": "このKPIは段階（未着手・着手・完了）で入力してください。"}

@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from kpis.importing import COLUMN_LABELS, SHEET_NAME, fiscal_year_window
+from kpis.importing import COLUMN_LABELS, SHEET_NAME
 from kpis.models import DEMO_NOTICE, Direction, Stage
 from kpis.selectors import item_kpis, plan_items
 from priorities.models import Department
@@ -81,7 +81,7 @@ def template_rows(*, fiscal_year: int, department: str | None = None) -> list[Te
         if department is not None and department not in {d.name for d in item.departments.all()}:
             continue
         for kpi in item_kpis(item):
-            start, end = fiscal_year_window(kpi)
+            start, end = kpi.fiscal_year_window()
             if kpi.code in rows or not start <= fiscal_year <= end:
                 continue
             previous = next(

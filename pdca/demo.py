@@ -6,11 +6,15 @@ the cycle: submit, approve, return, publish. Everything made here is marked as d
 """
 
 from django.db import transaction
-from django.utils import timezone
 
 from pdca.demo_actuals import DEMO_YEARS
 from pdca.models import Evaluation, PublishedSnapshot
-from pdca.services.evaluations import publish_fiscal_year, quantitative_draft, record
+from pdca.services.evaluations import (
+    demo_evaluation_create,
+    demo_evaluations_remove,
+    quantitative_draft,
+)
+from pdca.services.publication import publish_fiscal_year, remove_demo_publications
 from priorities.models import PriorityItem
 
 DEMO_TEXT = {
@@ -28,12 +32,11 @@ OPEN_YEAR_STATES = (
 
 
 @transaction.atomic
-def load_demo_cycle() -> dict:
+def load_demo_cycle(*, user) -> dict:
     """Create the demo evaluations (never over real ones) and publish the demo year once."""
     made = 0
     items = list(PriorityItem.objects.in_plan_order())
     existing = {(e.item_id, e.fiscal_year) for e in Evaluation.objects.all()}
-    now = timezone.now()
     for index, item in enumerate(items):
         for year, status in (
             (PUBLISHED_YEAR, Evaluation.Status.APPROVED),
@@ -41,36 +44,22 @@ def load_demo_cycle() -> dict:
         ):
             if (item.pk, year) in existing:
                 continue
-            evaluation = Evaluation(
+            demo_evaluation_create(
                 item=item,
                 fiscal_year=year,
                 status=status,
-                quantitative=quantitative_draft(item, year),
-                is_demo=True,
-                **DEMO_TEXT,
+                texts={"quantitative": quantitative_draft(item, year), **DEMO_TEXT},
+                user=user,
             )
-            if status != Evaluation.Status.DRAFT:
-                evaluation.submitted_at = now
-            if status == Evaluation.Status.APPROVED:
-                evaluation.approved_at = now
-            record(evaluation, user=None, reason="デモ用の架空の評価を作成")
             made += 1
     published = False
     if not PublishedSnapshot.objects.filter(fiscal_year=PUBLISHED_YEAR).exists():
-        publish_fiscal_year(fiscal_year=PUBLISHED_YEAR, user=None)
+        publish_fiscal_year(fiscal_year=PUBLISHED_YEAR, user=user)
         published = True
     return {"evaluations": made, "published": published}
 
 
 @transaction.atomic
-def remove_demo_cycle() -> tuple[int, int]:
+def remove_demo_cycle(*, user) -> tuple[int, int]:
     """Delete demo evaluations and every publication that showed demo data."""
-    evaluations = snapshots = 0
-    for evaluation in Evaluation.objects.filter(is_demo=True):
-        evaluation.delete()
-        evaluations += 1
-    for snapshot in PublishedSnapshot.objects.all():
-        if snapshot.document.get("contains_demo_data"):
-            snapshot.delete()
-            snapshots += 1
-    return evaluations, snapshots
+    return demo_evaluations_remove(user=user), remove_demo_publications(user=user)

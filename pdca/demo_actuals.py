@@ -13,6 +13,9 @@ from django.db import transaction
 
 from kpis.calculations import AT_MOST, STAGED, THRESHOLD, expected_progress
 from kpis.models import Actual, Kpi
+from kpis.parsing import ParsedValue
+from pdca.services.actuals import ANY, ActualChange, ActualsRefused, actual_delete, apply_actuals
+from pdca.services.costs import CostRefused, cost_delete, cost_save
 from systems.models import CostRecord, System
 
 DEMO_YEARS = (2024, 2025)  # R6, R7
@@ -70,7 +73,9 @@ def demo_value(kpi: Kpi, scenario: str, year: int) -> tuple[Decimal | None, str]
 
 
 @transaction.atomic
-def load_demo_actuals() -> DemoReport:
+def load_demo_actuals(*, user) -> DemoReport:
+    """Write the demo actuals and costs through the one write path, as ``user`` (the system
+    account); a real figure, or one held by an approved evaluation, is left as it is."""
     report = DemoReport()
     kpis = list(Kpi.objects.in_plan_order())
     existing = {(a.kpi_id, a.fiscal_year): a for a in Actual.objects.all()}
@@ -86,26 +91,22 @@ def load_demo_actuals() -> DemoReport:
             if actual is not None and not actual.is_demo:
                 report.kept_real += 1
                 continue
-            if actual is None:
-                actual = Actual(kpi=kpi, fiscal_year=year, is_demo=True)
-                report.created += 1
-            elif (actual.value, actual.stage, actual.note) == (value, stage, DEMO_NOTE):
-                report.unchanged += 1
-                continue
-            else:
-                report.updated += 1
-            if actual.pk and actual.locking_evaluation():
-                report.updated -= 1
+            change = ActualChange(kpi, year, ParsedValue(value, stage), DEMO_NOTE)
+            try:
+                result = apply_actuals(
+                    [change], user=user, reason="デモ用の架空の値を読み込み", demo=True
+                )
+            except ActualsRefused:
                 report.kept_real += 1  # an approved year stays as it was approved
                 continue
-            actual.value, actual.stage, actual.note = value, stage, DEMO_NOTE
-            actual.full_clean()
-            actual.save()
-    report.costs = _load_demo_costs()
+            report.created += len(result.added)
+            report.updated += len(result.changed)
+            report.unchanged += len(result.unchanged)
+    report.costs = _load_demo_costs(user=user)
     return report
 
 
-def _load_demo_costs() -> int:
+def _load_demo_costs(*, user) -> int:
     """Yearly operating costs near the printed ones, for the systems that print a number."""
     made = 0
     factors = {2024: Decimal("0.97"), 2025: Decimal("1.02")}
@@ -116,34 +117,35 @@ def _load_demo_costs() -> int:
         for year, factor in factors.items():
             if year < system.operating_cost_fiscal_year:
                 continue  # not yet running that year
-            amount = (system.operating_cost_thousand_yen * factor).quantize(Decimal(1))
-            record = CostRecord.objects.filter(
+            if CostRecord.objects.filter(
                 system=system, fiscal_year=year, kind=CostRecord.Kind.OPERATING
-            ).first()
-            if record is not None:
+            ).exists():
                 continue  # a real or earlier demo figure is kept
-            record = CostRecord(
-                system=system,
-                fiscal_year=year,
-                kind=CostRecord.Kind.OPERATING,
-                thousand_yen=amount,
-                note=DEMO_NOTE,
-                is_demo=True,
-            )
-            record.full_clean()
-            record.save()
+            try:
+                cost_save(
+                    system=system,
+                    fiscal_year=year,
+                    kind=CostRecord.Kind.OPERATING,
+                    thousand_yen=(system.operating_cost_thousand_yen * factor).quantize(Decimal(1)),
+                    note=DEMO_NOTE,
+                    user=user,
+                    reason="デモ用の架空の値を読み込み",
+                    demo=True,
+                )
+            except CostRefused:
+                continue
             made += 1
     return made
 
 
 @transaction.atomic
-def remove_demo_data() -> tuple[int, int]:
-    """Delete every demo actual and demo cost record, one by one (so history sees each)."""
+def remove_demo_data(*, user) -> tuple[int, int]:
+    """Delete every demo actual and demo cost record through the write path (history sees each)."""
     actuals = costs = 0
-    for actual in Actual.objects.filter(is_demo=True):
-        actual.delete()
+    for actual in Actual.objects.filter(is_demo=True).select_related("kpi"):
+        actual_delete(actual=actual, user=user, seen=ANY, reason="デモ用の架空の値を削除")
         actuals += 1
-    for record in CostRecord.objects.filter(is_demo=True):
-        record.delete()
+    for record in CostRecord.objects.filter(is_demo=True).select_related("system"):
+        cost_delete(record=record, user=user, reason="デモ用の架空の値を削除")
         costs += 1
     return actuals, costs

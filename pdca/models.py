@@ -97,8 +97,9 @@ class Evaluation(models.Model):
 class PublishedSnapshot(models.Model):
     """What the public sees for a fiscal year: the open-data document frozen at publication."""
 
-    fiscal_year = models.PositiveSmallIntegerField(
-        "年度", unique=True, validators=[validate_fiscal_year]
+    fiscal_year = models.PositiveSmallIntegerField("年度", validators=[validate_fiscal_year])
+    version = models.PositiveIntegerField(
+        "版", default=1, help_text="同じ年度を公表し直すたびに1つ増えます。以前の版も残ります。"
     )
     document = models.JSONField("公表した内容（オープンデータ）")
     published_at = models.DateTimeField("公表日時")
@@ -119,7 +120,12 @@ class PublishedSnapshot(models.Model):
         db_table = "priorities_publishedsnapshot"
         verbose_name = "公表した年度"
         verbose_name_plural = "公表した年度"
-        ordering = ["-fiscal_year"]
+        ordering = ["-fiscal_year", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fiscal_year", "version"], name="unique_publication_version"
+            )
+        ]
 
     def __str__(self):
-        return f"{self.fiscal_year}年度の公表"
+        return f"{self.fiscal_year}年度の公表（第{self.version}版）"

@@ -1,47 +1,40 @@
-"""Admin import/export of KPIs and actuals, keyed on KPI and item codes (never database ids)."""
+"""Admin import/export of the yearly figures (KPI actuals, Form ② cost records), keyed on codes
+and names (never database ids). Importing writes through the same services as every other
+channel (pdca/services/actuals.py, costs.py): the same locks, years, permission and history.
+
+An export carries each record's ``version``; a row that keeps it is refused on import if the
+record changed in between (the file was made from older figures).
+"""
+
+from decimal import Decimal
 
 from import_export import fields, widgets
 
 from kpis.importing import check_fiscal_year
 from kpis.models import Actual, Kpi
-from kpis.parsing import ValueParseError, parse_actual
-from priorities.models import PriorityItem
+from kpis.parsing import ParsedValue, ValueParseError, parse_actual
+from pdca.services.actuals import ANY, ActualsRefused, actual_save
+from pdca.services.costs import CostRefused, cost_save
 from shizuoka_dx.fiscal import FiscalYearError
 from shizuoka_dx.resources import SafeResource
+from systems.models import CostRecord, System
 
 
-class KpiResource(SafeResource):
-    item = fields.Field(
-        attribute="item", column_name="item", widget=widgets.ForeignKeyWidget(PriorityItem, "code")
-    )
-
-    class Meta:
-        model = Kpi
-        import_id_fields = ["code"]
-        fields = [
-            "code",
-            "item",
-            "order",
-            "name",
-            "unit",
-            "direction",
-            "cumulative",
-            "baseline_value",
-            "baseline_fiscal_year",
-            "baseline_text",
-            "target_value",
-            "target_fiscal_year",
-            "target_text",
-            "target_operator",
-        ]
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
+def _seen(row) -> object:
+    raw = row.get("version")
+    if raw in (None, ""):
+        return ANY
+    try:
+        return int(Decimal(str(raw)))
+    except ArithmeticError:
+        raise ValueError(
+            f"版「{raw}」は数字ではありません。書き出したときの値のままにしてください。"
+        ) from None
 
 
 class ActualResource(SafeResource):
-    """Columns kpi_code, fiscal_year, value, note — read exactly as import_actuals reads them
-    (full-width digits, units, 令和 years, stages for milestone KPIs)."""
+    """Columns kpi_code, fiscal_year, value, note (, version) — read exactly as import_actuals
+    reads them (full-width digits, units, 令和 years, stages for milestone KPIs)."""
 
     kpi_code = fields.Field(
         attribute="kpi", column_name="kpi_code", widget=widgets.ForeignKeyWidget(Kpi, "code")
@@ -51,11 +44,12 @@ class ActualResource(SafeResource):
     stage = fields.Field(attribute="stage", column_name="stage")
     note = fields.Field(attribute="note", column_name="note")
     is_demo = fields.Field(attribute="is_demo", column_name="is_demo", readonly=True)
+    version = fields.Field(attribute="version", column_name="version", readonly=True)
 
     class Meta:
         model = Actual
         import_id_fields = ["kpi_code", "fiscal_year"]
-        fields = ["kpi_code", "fiscal_year", "value", "stage", "note", "is_demo"]
+        fields = ["kpi_code", "fiscal_year", "value", "stage", "note", "is_demo", "version"]
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
@@ -80,10 +74,54 @@ class ActualResource(SafeResource):
         row["stage"] = parsed.stage
         row["note"] = row.get("note") or ""
 
-    def before_save_instance(self, instance, row, **kwargs):
-        user = kwargs.get("user")
-        instance.entered_by = user if getattr(user, "is_authenticated", False) else None
-        instance.is_demo = False
-        instance._change_reason = "管理画面から取り込み"
-        if instance.pk:
-            instance.version += 1
+    def save_instance(self, instance, is_create, row, **kwargs):
+        try:
+            saved, _ = actual_save(
+                kpi=instance.kpi,
+                fiscal_year=instance.fiscal_year,
+                parsed=ParsedValue(instance.value, instance.stage),
+                note=instance.note,
+                user=kwargs.get("user"),
+                seen=_seen(row),
+                reason="管理画面から取り込み",
+            )
+        except ActualsRefused as exc:
+            raise ValueError(" ".join(exc.errors)) from None
+        instance.pk = saved.pk
+
+    def delete_instance(self, instance, row, **kwargs):
+        raise ValueError("管理画面の取り込みでは実績を削除できません。")
+
+
+class CostRecordResource(SafeResource):
+    system = fields.Field(
+        attribute="system", column_name="system", widget=widgets.ForeignKeyWidget(System, "name")
+    )
+    version = fields.Field(attribute="version", column_name="version", readonly=True)
+
+    class Meta:
+        model = CostRecord
+        import_id_fields = ["system", "fiscal_year", "kind"]
+        fields = ["system", "fiscal_year", "kind", "thousand_yen", "note", "is_demo", "version"]
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        try:
+            saved, _ = cost_save(
+                system=instance.system,
+                fiscal_year=instance.fiscal_year,
+                kind=instance.kind,
+                thousand_yen=instance.thousand_yen,
+                note=instance.note or "",
+                user=kwargs.get("user"),
+                seen=_seen(row),
+                reason="管理画面から取り込み",
+            )
+        except CostRefused as exc:
+            raise ValueError(str(exc)) from None
+        instance.pk = saved.pk
+
+    def delete_instance(self, instance, row, **kwargs):
+        raise ValueError("管理画面の取り込みでは経費を削除できません。")

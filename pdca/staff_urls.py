@@ -14,11 +14,6 @@ urlpatterns = [
         name="evaluation",
     ),
     path(
-        "items/<str:code>/evaluations/<int:fiscal_year>/submit/",
-        staff.evaluation_submit,
-        name="evaluation_submit",
-    ),
-    path(
         "items/<str:code>/evaluations/<int:fiscal_year>/approve/",
         staff.evaluation_approve,
         name="evaluation_approve",
@@ -31,6 +26,9 @@ urlpatterns = [
     path("publish/", staff.publish, name="publish"),
     path("forms.xlsx", staff.forms_workbook_download, name="forms_workbook"),
     path("actuals/import/", excel.actuals_import, name="actuals_import"),
+    path("actuals/import/preview/", excel.actuals_preview, name="actuals_preview"),
+    path("actuals/import/confirm/", excel.actuals_confirm, name="actuals_confirm"),
+    path("actuals/import/cancel/", excel.actuals_cancel, name="actuals_cancel"),
     path("actuals/template.xlsx", excel.actuals_template_download, name="actuals_template"),
     path("kpis/<str:kpi_code>/", kpis.staff_kpi_detail, name="kpi"),
     path("systems/", systems.system_list, name="systems"),

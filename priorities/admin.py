@@ -1,8 +1,6 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from kpis.models import KpiPlacement
-from pdca.models import Evaluation, PublishedSnapshot
 from priorities.models import (
     Department,
     FormTool,
@@ -81,19 +79,13 @@ class RoadmapEntryInline(admin.TabularInline):
     extra = 0
 
 
-class KpiPlacementInline(admin.TabularInline):
-    model = KpiPlacement
-    autocomplete_fields = ["kpi"]
-    extra = 0
-
-
 @admin.register(Initiative)
 class InitiativeAdmin(SimpleHistoryAdmin):
     list_display = ["item", "number", "name", "ref", "repeated"]
     list_filter = ["item__pillar", "repeated"]
     search_fields = ["name", "ref", "item__code"]
     list_select_related = ["item"]
-    inlines = [RoadmapEntryInline, KpiPlacementInline]
+    inlines = [RoadmapEntryInline]
 
 
 @admin.register(NarrativeBullet)
@@ -118,30 +110,3 @@ class FormToolAdmin(SimpleHistoryAdmin):
     list_filter = ["repeated", "departments"]
     search_fields = ["name", "department_text"]
     list_select_related = ["item", "system"]
-
-
-@admin.register(Evaluation)
-class EvaluationAdmin(SimpleHistoryAdmin):
-    list_display = ["item", "fiscal_year", "status", "last_edited_by", "approved_by", "is_demo"]
-    list_filter = ["fiscal_year", "status", "is_demo", "item__pillar"]
-    search_fields = ["item__code", "qualitative", "issues", "countermeasures"]
-    list_select_related = ["item", "last_edited_by", "approved_by"]
-    readonly_fields = [
-        "status",
-        "last_edited_by",
-        "submitted_by",
-        "submitted_at",
-        "approved_by",
-        "approved_at",
-        "published_at",
-        "version",
-    ]
-
-
-@admin.register(PublishedSnapshot)
-class PublishedSnapshotAdmin(SimpleHistoryAdmin):
-    list_display = ["fiscal_year", "published_at", "published_by", "forced_reason"]
-    readonly_fields = ["fiscal_year", "document", "published_at", "published_by", "forced_reason"]
-
-    def has_add_permission(self, request):
-        return False  # publish through the staff page or publish_fiscal_year

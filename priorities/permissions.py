@@ -4,7 +4,8 @@ Roles (Django groups, created by ``setup_roles``, which ``make run`` and migrati
 - DX推進課職員 (DX staff): every item; plan maintenance in the admin; publishing a fiscal year;
   reopening an approved evaluation with a reason.
 - 所管課長 (department head): the items their departments own; enter actuals, write, submit
-  and approve their items' evaluations (never one they last edited themselves).
+  and approve their items' evaluations (never one they submitted or last edited: four eyes,
+  see pdca/workflow.py, which holds the evaluation's rules).
 A user belongs to one or more departments (Department.members). Anyone logged in who is in
 neither group sees no item. Anonymous users see only what is published.
 
@@ -57,25 +58,6 @@ def can_view_item(user, item) -> bool:
 def can_edit_item(user, item) -> bool:
     """Enter actuals and write the evaluation of this item (while it is a draft)."""
     return can_view_item(user, item)
-
-
-def can_approve(user, evaluation) -> bool:
-    """The owning department's head, who did not last edit it, approves a submitted evaluation."""
-    return (
-        evaluation.status == evaluation.Status.SUBMITTED
-        and is_department_head(user)
-        and owns(user, evaluation.item)
-        and evaluation.last_edited_by_id != user.pk
-    )
-
-
-def can_return(user, evaluation) -> bool:
-    """Send back to draft with a comment: the approver (submitted) or DX staff (before publication)."""
-    if evaluation.status == evaluation.Status.SUBMITTED:
-        return is_dx_staff(user) or (is_department_head(user) and owns(user, evaluation.item))
-    if evaluation.status == evaluation.Status.APPROVED:
-        return is_dx_staff(user)
-    return False
 
 
 def can_publish(user) -> bool:

@@ -86,3 +86,20 @@ def entries(records, *, describe) -> list[Entry]:
         previous[key] = record
     out.sort(key=lambda entry: entry.when, reverse=True)
     return out
+
+
+def save_recorded(obj, *, user, reason: str) -> None:
+    """Validate and save ``obj``, telling the history who did it and why.
+
+    Only the write services call this (one write path per record); ``user`` is a person or the
+    named system account of a command, never None."""
+    obj._history_user = user
+    obj._change_reason = reason
+    obj.full_clean()
+    obj.save()
+
+
+def delete_recorded(obj, *, user, reason: str) -> None:
+    obj._history_user = user
+    obj._change_reason = reason
+    obj.delete()

@@ -4,7 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from shizuoka_dx.resources import FORMATS
 from systems.models import CostBreakdown, CostRecord, System, SystemPlacement
-from systems.resources import CostRecordResource, SystemResource
+from systems.resources import SystemResource
 
 COST_FIELDSETS = [
     (
@@ -43,8 +43,17 @@ class CostBreakdownInline(admin.StackedInline):
 
 
 class CostRecordInline(admin.TabularInline):
+    """For reading: yearly costs change on their own admin page, through the one write path."""
+
     model = CostRecord
+    fields = ["fiscal_year", "kind", "thousand_yen", "note", "is_demo"]
+    readonly_fields = fields
     extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(System)
@@ -67,16 +76,6 @@ class SystemAdmin(ImportExportMixin, SimpleHistoryAdmin):
         *COST_FIELDSETS,
         ("効果・課題（CHECK）と今後（ACT）", {"fields": ["effects", "issues", "actions"]}),
     ]
-
-
-@admin.register(CostRecord)
-class CostRecordAdmin(ImportExportMixin, SimpleHistoryAdmin):
-    resource_classes = [CostRecordResource]
-    formats = FORMATS
-    list_display = ["system", "fiscal_year", "kind", "thousand_yen", "is_demo"]
-    list_filter = ["fiscal_year", "kind", "is_demo"]
-    search_fields = ["system__name", "note"]
-    list_select_related = ["system"]
 
 
 @admin.register(CostBreakdown)

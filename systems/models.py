@@ -1,5 +1,6 @@
 """Form ② (様式②): the business systems and tools, their costs and what to do with them."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -170,6 +171,16 @@ class CostRecord(models.Model):
     )
     note = models.TextField("備考・出典", blank=True)
     is_demo = models.BooleanField("デモ用の架空の値", default=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="入力した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("更新日時", auto_now=True, null=True)
+    version = models.PositiveIntegerField("版", default=1)
     history = HistoricalRecords()
 
     class Meta:

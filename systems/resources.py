@@ -1,11 +1,12 @@
-"""Admin import/export of Form ② systems and yearly cost records, keyed on system names."""
+"""Admin import/export of Form ② systems, keyed on system names (yearly cost records are the
+yearly cycle's: pdca/resources.py)."""
 
 from import_export import fields, widgets
 
 from kpis.models import Kpi
 from priorities.models import Department
 from shizuoka_dx.resources import SafeResource
-from systems.models import CostRecord, System
+from systems.models import System
 
 COST_FIELDS = [
     f"{kind}_cost_{part}"
@@ -42,21 +43,3 @@ class SystemResource(SafeResource):
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
-
-
-class CostRecordResource(SafeResource):
-    system = fields.Field(
-        attribute="system", column_name="system", widget=widgets.ForeignKeyWidget(System, "name")
-    )
-
-    class Meta:
-        model = CostRecord
-        import_id_fields = ["system", "fiscal_year", "kind"]
-        fields = ["system", "fiscal_year", "kind", "thousand_yen", "note", "is_demo"]
-        skip_unchanged = True
-        report_skipped = True
-        clean_model_instances = True
-
-    def before_save_instance(self, instance, row, **kwargs):
-        instance.is_demo = False
-        instance._change_reason = "管理画面から取り込み"

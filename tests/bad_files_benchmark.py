@@ -26,7 +26,8 @@ def main(runs: int) -> int:
     django.setup()
     import openpyxl
 
-    from kpis.importing import ImportRefused, import_actuals
+    from kpis.importing import ImportRefused
+    from tests.helpers import import_actuals
 
     print(f"openpyxl {openpyxl.__version__}, defusedxml in use: {openpyxl.DEFUSEDXML}")
     results = []

@@ -9,9 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from kpis.models import Actual, Kpi
-from pdca.resources import ActualResource
+from pdca.resources import ActualResource, CostRecordResource
 from systems.models import CostRecord, System
-from systems.resources import CostRecordResource
 
 pytestmark = pytest.mark.django_db
 
@@ -23,26 +22,27 @@ def dataset(headers, *rows):
     return data
 
 
-def test_actuals_import_by_kpi_code_reading_what_people_type():
+def test_actuals_import_by_kpi_code_reading_what_people_type(dx_staff):
     result = ActualResource().import_data(
-        dataset(
+        user=dx_staff,
+        dataset=dataset(
             ["kpi_code", "fiscal_year", "value", "note"],
             ["1-1-K01", "令和6年度", "３２４，０８１件", "速報"],
             ["1-1-K03", "R7", "着手", ""],
-        )
+        ),
     )
     assert not result.has_errors() and not result.has_validation_errors()
     assert Actual.objects.get(kpi__code="1-1-K01", fiscal_year=2024).value == Decimal(324081)
     assert Actual.objects.get(kpi__code="1-1-K03", fiscal_year=2025).stage == "着手"
 
 
-def test_a_bad_row_rolls_back_the_good_ones_for_exceptions_and_validation_errors():
+def test_a_bad_row_rolls_back_the_good_ones_for_exceptions_and_validation_errors(dx_staff):
     bad_code = dataset(
         ["kpi_code", "fiscal_year", "value", "note"],
         ["1-1-K01", "R6", "324081", ""],
         ["9-9-K01", "R6", "1", ""],
     )
-    result = ActualResource().import_data(bad_code)
+    result = ActualResource().import_data(user=dx_staff, dataset=bad_code)
     assert result.has_errors()
     assert not Actual.objects.exists()
 
@@ -52,7 +52,7 @@ def test_a_bad_row_rolls_back_the_good_ones_for_exceptions_and_validation_errors
         [system.name, 2024, "operating", "1100", ""],
         [system.name, 2025, "operating", "-5", ""],
     )
-    result = CostRecordResource().import_data(negative)
+    result = CostRecordResource().import_data(user=dx_staff, dataset=negative)
     assert result.has_validation_errors()
     assert not CostRecord.objects.exists()
 

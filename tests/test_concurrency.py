@@ -12,7 +12,7 @@ from kpis.parsing import ParsedValue
 from pdca.loading import load_plan
 from pdca.models import Evaluation
 from pdca.services import evaluations as services
-from pdca.services.actuals import ActualConflict, actual_record
+from pdca.services.actuals import ActualsRefused, actual_save
 from priorities.models import PriorityItem
 from priorities.roles import ensure_roles
 
@@ -66,17 +66,18 @@ def test_two_corrections_from_the_same_version_keep_the_first_and_refuse_the_sec
     actual = Actual.objects.create(kpi=kpi, fiscal_year=2024, value=300000)
 
     def correct(value):
-        return lambda: actual_record(
+        return lambda: actual_save(
             kpi=kpi,
             fiscal_year=2024,
             parsed=ParsedValue(value=value),
             note="",
-            user=None,
-            version=actual.version,
+            user=_dx(),
+            seen=actual.version,
+            reason="テスト",
         )
 
     results = run_together(correct(310000), correct(320000))
-    conflicts = [r for r in results if isinstance(r, ActualConflict)]
+    conflicts = [r for r in results if isinstance(r, ActualsRefused)]
     saved = [r for r in results if isinstance(r, tuple)]
     assert len(conflicts) == 1 and len(saved) == 1, results
     assert Actual.objects.get(pk=actual.pk).value == saved[0][0].value
@@ -89,8 +90,8 @@ def test_two_evaluation_saves_from_the_same_version_never_overwrite_silently(pla
     )
 
     def save(text):
-        return lambda: services.evaluation_update(
-            evaluation=evaluation, user=_dx(), version=1, qualitative=text
+        return lambda: services.evaluation_save(
+            evaluation=evaluation, user=_dx(), version=1, fields={"qualitative": text}
         )
 
     results = run_together(save("Aの内容"), save("Bの内容"))

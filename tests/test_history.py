@@ -96,12 +96,12 @@ def test_workflow_steps_record_their_reason(client, head_a, head_a2):
     url = "/staff/items/1-3/evaluations/2025/"
     fields = ["quantitative", "qualitative", "issues", "countermeasures", "next_plan"]
     client.post(url, {**dict.fromkeys(fields, "記入"), "version": 1})
-    client.post(url + "submit/", {"version": 2})
+    client.post(url, {**dict.fromkeys(fields, "記入して提出"), "version": 2, "action": "submit"})
     client.force_login(head_a2)
-    client.post(url + "return/", {"version": 3, "comment": "数値を確認"})
+    client.post(url + "return/", {"version": 4, "comment": "数値を確認"})
     evaluation = Evaluation.objects.get(item__code="1-3", fiscal_year=2025)
     reasons = [r.history_change_reason for r in evaluation.history.order_by("history_date")]
-    assert reasons == ["評価を作成", "評価を編集", "提出", "差し戻し: 数値を確認"]
+    assert reasons == ["評価を作成", "評価を編集", "編集して提出", "差し戻し: 数値を確認"]
     page = client.get("/staff/items/1-3/").content.decode()
     assert "差し戻し: 数値を確認" in page
 

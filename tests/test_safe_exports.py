@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from kpis.models import Kpi
 from pdca.demo_actuals import load_demo_actuals
 from priorities.models import Initiative, NarrativeBullet, RoadmapEntry
+from priorities.roles import system_user
 from shizuoka_dx.spreadsheets import safe_cell, xlsx_cell
 from systems.models import System
 
@@ -25,7 +26,7 @@ PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 @pytest.fixture
 def hostile_plan():
     """Hostile strings in every kind of plan text the exports show, plus demo numbers."""
-    load_demo_actuals()
+    load_demo_actuals(user=system_user())
     as_is = NarrativeBullet.objects.get(item__code="1-1", section="as_is", order=1)
     as_is.text = HOSTILE[0]
     as_is.save()

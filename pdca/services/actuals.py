@@ -1,59 +1,255 @@
-"""Writes to KPI actuals that pages make (the import has its own all-or-nothing path)."""
+"""The one write path for KPI actuals: the KPI page, the Excel upload, ``import_actuals``, the
+admin, admin import and the demo loader all call ``apply_actuals`` (or its one-row forms).
 
+For every row it checks, in this order, and refuses with one Japanese sentence per problem:
+1. permission: the user may edit one of the items that print the KPI;
+2. the KPI's fiscal-year window (baseline FY to target FY + 1);
+3. the lock: no approved or published evaluation holds this KPI's figure for that FY (the
+   evaluation rows are locked with SELECT … FOR UPDATE while the write runs);
+4. the version the person saw (``seen``) is still the current one: no lost update;
+5. the model's own validation (value or stage, as the KPI measures).
+Then it saves every row or none, clears the demo flag (unless the demo loader writes), sets who
+entered it, and records who, when and why in the history.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from kpis.models import Actual, Kpi
 from kpis.parsing import ParsedValue
+from pdca.selectors import LOCKING, evaluations_over
+from priorities import permissions
+from shizuoka_dx.fiscal import format_fiscal_year
+from shizuoka_dx.history import delete_recorded, save_recorded
+
+FIELD_LABELS = {"value": "実績値", "stage": "実績値", "fiscal_year": "年度", "note": "備考"}
+ANY = object()  # ``seen`` for a channel that shows no earlier value (a command's file)
+NONE_SEEN = None  # ``seen`` when the person saw no actual for this KPI and FY
 
 
-class ActualConflict(Exception):
-    """Someone else saved this (KPI, FY) since the page was opened; the message is Japanese."""
+class ActualsRefused(Exception):
+    """Nothing was saved; ``errors`` has one Japanese line per problem."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
 
 
-@transaction.atomic
-def actual_record(
+@dataclass(frozen=True)
+class ActualChange:
+    """One requested change. ``parsed`` None deletes the actual; ``row`` is where it came from
+    (a file's row number) for messages; ``seen`` is the version the person saw."""
+
+    kpi: Kpi
+    fiscal_year: int
+    parsed: ParsedValue | None
+    note: str = ""
+    seen: object = ANY
+    row: int | None = None
+
+
+@dataclass
+class ActualsResult:
+    added: list[ActualChange] = field(default_factory=list)
+    changed: list[tuple[ActualChange, str]] = field(default_factory=list)  # (change, old value)
+    unchanged: list[ActualChange] = field(default_factory=list)
+    deleted: list[tuple[ActualChange, str]] = field(default_factory=list)
+    actuals: list[Actual] = field(default_factory=list)
+    # The version each (kpi_id, FY) had before this call (None: no actual): what a preview showed.
+    before: dict[tuple[int, int], int | None] = field(default_factory=dict)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def _where(change: ActualChange) -> str:
+    place = f"{change.kpi.code} の{format_fiscal_year(change.fiscal_year)}"
+    return f"{change.row}行目（{place}）" if change.row else place
+
+
+def _same(actual: Actual, change: ActualChange, demo: bool) -> bool:
+    return (
+        actual.value == change.parsed.value
+        and actual.stage == change.parsed.stage
+        and actual.note == change.note
+        and actual.is_demo == demo
+    )
+
+
+def _may_edit(user, kpi: Kpi, cache: dict) -> bool:
+    if kpi.pk not in cache:
+        items = {p.initiative.item for p in kpi.placements.all()}
+        cache[kpi.pk] = any(permissions.can_edit_item(user, item) for item in items)
+    return cache[kpi.pk]
+
+
+def _prefetched(changes: list[ActualChange]) -> dict[int, Kpi]:
+    ids = {change.kpi.pk for change in changes}
+    return {
+        kpi.pk: kpi
+        for kpi in Kpi.objects.filter(pk__in=ids).prefetch_related(
+            "placements__initiative__item__departments"
+        )
+    }
+
+
+def apply_actuals(
+    changes: list[ActualChange],
     *,
-    kpi: Kpi,
-    fiscal_year: int,
-    parsed: ParsedValue,
-    note: str,
     user,
-    version: int | None = None,
-) -> tuple[Actual, bool]:
-    """Create or correct one FY's actual; returns (actual, created).
+    reason: str,
+    dry_run: bool = False,
+    demo: bool = False,
+) -> ActualsResult:
+    """Save every change or none (ActualsRefused lists every problem); ``dry_run`` checks and
+    reports what would happen, inside the same transaction, and saves nothing."""
+    if user is None:
+        raise ValueError("apply_actuals needs the user (or the system account) behind the change")
+    kpis = _prefetched(changes)
+    result = ActualsResult()
+    try:
+        with transaction.atomic():
+            result = _apply(changes, kpis, user=user, reason=reason, demo=demo)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return result
 
-    ``version`` is the version the person saw (None: they saw no actual for this FY). A
-    different current version means someone else saved in between: refused, never overwritten.
-    Model validation (including the lock of an approved evaluation) applies.
-    """
-    actual = Actual.objects.select_for_update().filter(kpi=kpi, fiscal_year=fiscal_year).first()
-    created = actual is None
-    if created:
-        actual = Actual(kpi=kpi, fiscal_year=fiscal_year)
-    elif version is None:
-        raise ActualConflict(
+
+def _apply(changes, kpis, *, user, reason, demo) -> ActualsResult:
+    pairs = {(change.kpi.pk, change.fiscal_year) for change in changes}
+    locks = evaluations_over(pairs, for_update=True)
+    existing = {
+        (a.kpi_id, a.fiscal_year): a
+        for a in Actual.objects.select_for_update().filter(
+            kpi_id__in={kpi_id for kpi_id, _ in pairs}
+        )
+        if (a.kpi_id, a.fiscal_year) in pairs
+    }
+    result = ActualsResult()
+    errors: list[str] = []
+    editable: dict[int, bool] = {}
+    for change in changes:
+        kpi = kpis[change.kpi.pk]
+        where = _where(change)
+        if not _may_edit(user, kpi, editable):
+            errors.append(
+                f"{where}: この重点項目の実績は入力できません。所管課かDX推進課に依頼してください。"
+            )
+            continue
+        start, end = kpi.fiscal_year_window()
+        if not start <= change.fiscal_year <= end:
+            errors.append(
+                f"{where}: 計画の期間外です。{kpi.code} は{format_fiscal_year(start, western=False)}から"
+                f"{format_fiscal_year(end, western=False)}までの実績を入力できます。"
+            )
+            continue
+        locked = [e for e in locks.get((kpi.pk, change.fiscal_year), []) if e.status in LOCKING]
+        if locked:
+            evaluation = locked[0]
+            errors.append(
+                f"{where}: {evaluation.item.code} の{format_fiscal_year(change.fiscal_year, western=False)}の評価は"
+                f"{evaluation.get_status_display()}のため、実績は変更できません。"
+                "変更が必要な場合は、DX推進課に評価の再開を依頼してください。"
+            )
+            continue
+        actual = existing.get((kpi.pk, change.fiscal_year))
+        result.before[(kpi.pk, change.fiscal_year)] = actual.version if actual else None
+        conflict = _version_conflict(actual, change)
+        if conflict:
+            errors.append(f"{where}: {conflict}")
+            continue
+        if change.parsed is None:
+            if actual is not None:
+                result.deleted.append((change, actual.display_value))
+                delete_recorded(actual, user=user, reason=reason)
+            continue
+        if actual is None:
+            actual = Actual(kpi=kpi, fiscal_year=change.fiscal_year)
+            bucket = "added"
+        elif _same(actual, change, demo):
+            result.unchanged.append(change)
+            result.actuals.append(actual)
+            continue
+        else:
+            bucket = "changed"
+            old = actual.display_value + ("（デモ）" if actual.is_demo else "")
+            actual.version += 1
+        actual.value = change.parsed.value
+        actual.stage = change.parsed.stage
+        actual.note = change.note
+        actual.is_demo = demo
+        actual.entered_by = user
+        try:
+            with transaction.atomic():
+                save_recorded(actual, user=user, reason=reason)
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                label = FIELD_LABELS.get(name, "実績値")
+                errors.extend(f"{where} {label}: {message}" for message in messages)
+            continue
+        except IntegrityError:  # created by someone else a moment ago
+            errors.append(
+                f"{where}: いま別の人が同じ実績を登録しました。画面を開き直して確認してください。"
+            )
+            continue
+        if bucket == "added":
+            result.added.append(change)
+        else:
+            result.changed.append((change, old))
+        result.actuals.append(actual)
+    if errors:
+        raise ActualsRefused(errors)
+    return result
+
+
+def _version_conflict(actual: Actual | None, change: ActualChange) -> str:
+    if change.seen is ANY:
+        return ""
+    if actual is None:
+        if change.seen is None:
+            return ""
+        return "確認したあとに、別の人がこの実績を削除しました。画面を開き直して確認してください。"
+    if change.seen is None:
+        return (
             f"この年度の実績はすでに登録されています（現在の値「{actual.display_value}」）。"
             "修正する場合は、実績の表の「修正」から開いてください。"
         )
-    elif version != actual.version:
-        raise ActualConflict(
-            "この年度の実績は、この画面を開いたあとに別の人が登録・修正しました。"
+    if change.seen != actual.version:
+        return (
+            "確認したあとに、別の人がこの実績を登録・修正しました。"
             f"現在の値は「{actual.display_value}」です。画面を開き直して確認してから、もう一度入力してください。"
         )
-    else:
-        actual.version += 1
-    actual.value = parsed.value
-    actual.stage = parsed.stage
-    actual.note = note
-    actual.is_demo = False
-    actual.entered_by = user
-    actual._history_user = user
-    actual.full_clean()
+    return ""
+
+
+def actual_save(
+    *, kpi: Kpi, fiscal_year: int, parsed: ParsedValue, note: str, user, seen, reason: str
+) -> tuple[Actual, bool]:
+    """One actual from a page or the admin; returns (actual, created)."""
+    change = ActualChange(kpi, fiscal_year, parsed, note, seen=seen)
+    result = apply_actuals([change], user=user, reason=reason)
+    return result.actuals[0], bool(result.added)
+
+
+def actual_delete(*, actual: Actual, user, seen, reason: str) -> None:
+    change = ActualChange(actual.kpi, actual.fiscal_year, None, seen=seen)
+    apply_actuals([change], user=user, reason=reason)
+
+
+def refusal_to_delete(actual: Actual, user) -> str | None:
+    """Why ``user`` may not delete ``actual`` now (None: they may), without writing anything."""
     try:
-        with transaction.atomic():
-            actual.save()
-    except IntegrityError:  # someone created the same (KPI, FY) a moment ago
-        raise ActualConflict(
-            "この年度の実績は、いま別の人が登録しました。画面を開き直して確認してください。"
-        ) from None
-    return actual, created
+        apply_actuals(
+            [ActualChange(actual.kpi, actual.fiscal_year, None)],
+            user=user,
+            reason="",
+            dry_run=True,
+        )
+    except ActualsRefused as exc:
+        return exc.errors[0]
+    return None

@@ -1,26 +1,24 @@
-"""The yearly cycle: an item's evaluation from draft to approval, and publishing a fiscal year.
+"""The one write path for evaluations: every action of the state machine in pdca/workflow.py.
 
-Each function is one user action: atomic, checked against the rules in permissions.py and the
-evaluation's version (a page that is out of date gets a conflict, never a silent overwrite), and
-it records who did it (and why, where a reason is given) in the history.
+Each function is one user action: atomic, refused (WorkflowError, a Japanese sentence) when the
+workflow table refuses it, checked against the version the person saw (a page that is out of date
+gets a conflict, never a silent overwrite), and recorded with who did it and why. A person's
+edit or action clears the demo flag: a demo evaluation someone has worked on is real.
 """
 
-from dataclasses import dataclass
-
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
-from kpis.models import Actual
 from kpis.progress import results_at
 from kpis.selectors import item_kpis, plan_items
-from pdca.models import Evaluation, PublishedSnapshot
-from pdca.opendata import build_document
+from pdca import workflow
+from pdca.models import Evaluation
+from pdca.selectors import check_cycle_year
+from pdca.workflow import Action
 from priorities import permissions
 from priorities.models import PriorityItem
-from shizuoka_dx.fiscal import format_fiscal_year
-from systems.models import CostRecord
+from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year
+from shizuoka_dx.history import delete_recorded, save_recorded
 
 EDITABLE_FIELDS = ("quantitative", "qualitative", "issues", "countermeasures", "next_plan")
 CONFLICT = "ほかの人がこの評価を先に更新しました。画面を開き直して最新の内容を確認してから、もう一度操作してください。"
@@ -28,24 +26,6 @@ CONFLICT = "ほかの人がこの評価を先に更新しました。画面を�
 
 class WorkflowError(Exception):
     """The action is not possible now; the message says why, in Japanese."""
-
-
-@dataclass
-class PublishBlocked(Exception):
-    unapproved: list[PriorityItem]
-
-    def __str__(self):
-        codes = "、".join(item.code for item in self.unapproved)
-        return f"承認されていない重点項目があります（{codes}）。"
-
-
-def record(obj, *, user, reason: str = ""):
-    """Validate and save, telling the history who did it and why."""
-    obj._history_user = user
-    if reason:
-        obj._change_reason = reason
-    obj.full_clean()
-    obj.save()
 
 
 def quantitative_draft(item: PriorityItem, fiscal_year: int) -> str:
@@ -63,16 +43,22 @@ def quantitative_draft(item: PriorityItem, fiscal_year: int) -> str:
     return "\n".join(lines)
 
 
+def _check_year(fiscal_year: int) -> None:
+    try:
+        check_cycle_year(fiscal_year)
+    except FiscalYearError as exc:
+        raise WorkflowError(str(exc)) from None
+
+
 @transaction.atomic
 def evaluation_open(*, item: PriorityItem, fiscal_year: int, user) -> Evaluation:
     """The item's evaluation for the FY, started as a draft with the engine's analysis if new."""
-    if not permissions.can_view_item(user, item):
-        raise PermissionDenied
+    _check_year(fiscal_year)
+    if not permissions.can_edit_item(user, item):
+        raise WorkflowError("この重点項目の評価を作成できるのは、所管課の課長とDX推進課です。")
     evaluation = Evaluation.objects.filter(item=item, fiscal_year=fiscal_year).first()
     if evaluation is not None:
         return evaluation
-    if not permissions.can_edit_item(user, item):
-        raise PermissionDenied
     evaluation = Evaluation(
         item=item,
         fiscal_year=fiscal_year,
@@ -81,7 +67,7 @@ def evaluation_open(*, item: PriorityItem, fiscal_year: int, user) -> Evaluation
     )
     try:
         with transaction.atomic():
-            record(evaluation, user=user, reason="評価を作成")
+            save_recorded(evaluation, user=user, reason="評価を作成")
     except IntegrityError:  # created by someone else a moment ago
         return Evaluation.objects.get(item=item, fiscal_year=fiscal_year)
     return evaluation
@@ -89,7 +75,7 @@ def evaluation_open(*, item: PriorityItem, fiscal_year: int, user) -> Evaluation
 
 def _locked(evaluation: Evaluation, version: int) -> Evaluation:
     current = (
-        Evaluation.objects.select_for_update()
+        Evaluation.objects.select_for_update(of=("self",))
         .select_related("item")
         .prefetch_related("item__departments")
         .get(pk=evaluation.pk)
@@ -99,152 +85,111 @@ def _locked(evaluation: Evaluation, version: int) -> Evaluation:
     return current
 
 
+def _step(current: Evaluation, user, action: Action) -> None:
+    reason = workflow.refusal(user, current, action)
+    if reason:
+        raise WorkflowError(reason)
+    current.status = workflow.transition(current.status, action).target
+    current.version += 1
+    if action != Action.PUBLISH:  # a person's work makes a demo evaluation real
+        current.is_demo = False
+
+
 @transaction.atomic
-def evaluation_update(*, evaluation: Evaluation, user, version: int, **fields) -> Evaluation:
+def evaluation_save(
+    *, evaluation: Evaluation, user, version: int, fields: dict, submit: bool = False
+) -> Evaluation:
+    """Save the text of a draft, and submit it in the same step when ``submit`` (nothing typed
+    is lost between saving and submitting)."""
     current = _locked(evaluation, version)
-    if not permissions.can_edit_item(user, current.item):
-        raise PermissionDenied
-    if current.status != Evaluation.Status.DRAFT:
-        raise WorkflowError(
-            f"この評価は「{current.get_status_display()}」のため編集できません。"
-            "編集するには、差し戻してもらってください。"
-        )
+    _step(current, user, Action.EDIT)
+    changed = False
     for name in EDITABLE_FIELDS:
-        if name in fields:
+        if name in fields and getattr(current, name) != fields[name]:
             setattr(current, name, fields[name])
-    current.last_edited_by = user
-    current.version += 1
-    record(current, user=user, reason="評価を編集")
-    return current
-
-
-@transaction.atomic
-def evaluation_submit(*, evaluation: Evaluation, user, version: int) -> Evaluation:
-    current = _locked(evaluation, version)
-    if not permissions.can_edit_item(user, current.item):
-        raise PermissionDenied
-    if current.status != Evaluation.Status.DRAFT:
-        raise WorkflowError("提出できるのは下書きの評価だけです。")
-    missing = [
-        current._meta.get_field(n).verbose_name
-        for n in EDITABLE_FIELDS
-        if not getattr(current, n).strip()
-    ]
-    if missing:
-        raise WorkflowError(f"提出する前に「{'」「'.join(missing)}」を記入してください。")
-    current.status = Evaluation.Status.SUBMITTED
-    current.submitted_by = user
-    current.submitted_at = timezone.now()
-    current.version += 1
-    record(current, user=user, reason="提出")
+            changed = True
+    if changed:
+        current.last_edited_by = user
+    if submit:
+        missing = [
+            str(current._meta.get_field(n).verbose_name)
+            for n in EDITABLE_FIELDS
+            if not getattr(current, n).strip()
+        ]
+        if missing:
+            raise WorkflowError(f"提出する前に「{'」「'.join(missing)}」を記入してください。")
+        _step(current, user, Action.SUBMIT)
+        current.submitted_by = user
+        current.submitted_at = timezone.now()
+        current.return_comment = ""
+    save_recorded(current, user=user, reason="編集して提出" if submit else "評価を編集")
     return current
 
 
 @transaction.atomic
 def evaluation_approve(*, evaluation: Evaluation, user, version: int) -> Evaluation:
     current = _locked(evaluation, version)
-    if current.status != Evaluation.Status.SUBMITTED:
-        raise WorkflowError("承認できるのは提出済みの評価だけです。")
-    if current.last_edited_by_id == user.pk:
-        raise WorkflowError(
-            "最後に編集した人は承認できません。所管課のほかの課長に承認を依頼してください。"
-        )
-    if not permissions.can_approve(user, current):
-        raise PermissionDenied
-    current.status = Evaluation.Status.APPROVED
+    _step(current, user, Action.APPROVE)
     current.approved_by = user
     current.approved_at = timezone.now()
-    current.version += 1
-    record(current, user=user, reason="承認")
+    save_recorded(current, user=user, reason="承認")
     return current
 
 
 @transaction.atomic
 def evaluation_return(*, evaluation: Evaluation, user, version: int, comment: str) -> Evaluation:
-    """Back to draft with a comment: sent back by the approver, or reopened by DX staff."""
+    """Back to draft with a reason: sent back while submitted, or reopened by DX staff after
+    approval (which unlocks that year's actuals again)."""
     current = _locked(evaluation, version)
-    if not comment.strip():
+    comment = comment.strip()
+    action = Action.REOPEN if current.status == Evaluation.Status.APPROVED else Action.RETURN
+    _step(current, user, action)
+    if not comment:
         raise WorkflowError("差し戻し・再開の理由を記入してください。")
-    if current.status == Evaluation.Status.PUBLISHED:
-        raise WorkflowError("公表済みの評価は差し戻せません。次の年度の評価で対応してください。")
-    if current.status == Evaluation.Status.DRAFT:
-        raise WorkflowError("この評価はすでに下書きです。")
-    if not permissions.can_return(user, current):
-        raise PermissionDenied
-    action = "再開" if current.status == Evaluation.Status.APPROVED else "差し戻し"
-    current.status = Evaluation.Status.DRAFT
-    current.return_comment = comment.strip()
+    current.return_comment = comment
+    current.submitted_by = None
+    current.submitted_at = None
     current.approved_by = None
     current.approved_at = None
-    current.version += 1
-    record(current, user=user, reason=f"{action}: {comment.strip()}")
+    label = workflow.ACTION_LABELS[action]
+    save_recorded(current, user=user, reason=f"{label}: {comment}")
     return current
 
 
-def unapproved_items(fiscal_year: int) -> list[PriorityItem]:
-    done = Evaluation.objects.filter(
-        fiscal_year=fiscal_year,
-        status__in=[Evaluation.Status.APPROVED, Evaluation.Status.PUBLISHED],
-    ).values("item_id")
-    return list(PriorityItem.objects.in_plan_order().exclude(pk__in=done))
+def mark_published(evaluation: Evaluation, *, user, now) -> None:
+    """Called by publication only, inside its transaction."""
+    _step(evaluation, user, Action.PUBLISH)
+    evaluation.published_at = now
+    save_recorded(evaluation, user=user, reason="公表")
 
 
-def snapshot_document(fiscal_year: int, *, published_at, forced_reason: str = "") -> dict:
-    """The open data as the public will see it for ``fiscal_year``: earlier years' actuals, this
-    year's actuals of approved items only, and the approved evaluations' CHECK/ACT."""
-    approved = list(
-        Evaluation.objects.filter(
-            fiscal_year=fiscal_year,
-            status__in=[Evaluation.Status.APPROVED, Evaluation.Status.PUBLISHED],
-        )
-    )
-    approved_items = [e.item_id for e in approved]
-    actuals = Actual.objects.filter(
-        Q(fiscal_year__lt=fiscal_year)
-        | Q(fiscal_year=fiscal_year, kpi__placements__initiative__item__in=approved_items)
-    ).distinct()
-    costs = CostRecord.objects.filter(fiscal_year__lte=fiscal_year)
-    document = build_document(
-        published_fiscal_year=fiscal_year, actuals=actuals, costs=costs, evaluations=approved
-    )
-    document["published_at"] = published_at.isoformat(timespec="seconds")
-    document["forced_reason"] = forced_reason or None
-    document["unapproved_items"] = [item.code for item in unapproved_items(fiscal_year)]
-    return document
+# ---- the demo (load_plan --demo / --remove-demo) -----------------------------------------
 
 
 @transaction.atomic
-def publish_fiscal_year(*, fiscal_year: int, user, force_reason: str = "") -> PublishedSnapshot:
-    """Freeze what the public sees for ``fiscal_year``; refuse while items are unapproved,
-    unless a reason is given (the public page then shows it)."""
-    if user is not None and not permissions.can_publish(user):
-        raise PermissionDenied
-    waiting = unapproved_items(fiscal_year)
-    if waiting and not force_reason.strip():
-        raise PublishBlocked(waiting)
+def demo_evaluation_create(
+    *, item: PriorityItem, fiscal_year: int, status: str, texts: dict, user
+) -> Evaluation:
+    """A made-up evaluation in ``status``, marked as demo, for trying the cycle on a laptop.
+    Recorded in the history as the system account's; never over an existing evaluation."""
+    _check_year(fiscal_year)
     now = timezone.now()
-    snapshot = PublishedSnapshot.objects.filter(
-        fiscal_year=fiscal_year
-    ).first() or PublishedSnapshot(fiscal_year=fiscal_year)
-    snapshot.document = snapshot_document(
-        fiscal_year, published_at=now, forced_reason=force_reason.strip() if waiting else ""
+    evaluation = Evaluation(
+        item=item, fiscal_year=fiscal_year, status=status, is_demo=True, **texts
     )
-    snapshot.published_at = now
-    snapshot.published_by = user
-    snapshot.forced_reason = force_reason.strip() if waiting else ""
-    reason = f"{format_fiscal_year(fiscal_year)}を公表"
-    if snapshot.forced_reason:
-        reason += f"（未承認の項目あり: {snapshot.forced_reason}）"
-    record(snapshot, user=user, reason=reason)
-    for evaluation in Evaluation.objects.filter(
-        fiscal_year=fiscal_year, status=Evaluation.Status.APPROVED
-    ):
-        evaluation.status = Evaluation.Status.PUBLISHED
-        evaluation.published_at = now
-        evaluation.version += 1
-        record(evaluation, user=user, reason="公表")
-    return snapshot
+    if status != Evaluation.Status.DRAFT:
+        evaluation.submitted_at = now
+    if status in (Evaluation.Status.APPROVED, Evaluation.Status.PUBLISHED):
+        evaluation.approved_at = now
+    save_recorded(evaluation, user=user, reason="デモ用の架空の評価を作成")
+    return evaluation
 
 
-def latest_snapshot() -> PublishedSnapshot | None:
-    return PublishedSnapshot.objects.order_by("-fiscal_year").first()
+@transaction.atomic
+def demo_evaluations_remove(*, user) -> int:
+    """Delete the evaluations still marked as demo (anything a person worked on is no longer)."""
+    removed = 0
+    for evaluation in Evaluation.objects.select_for_update().filter(is_demo=True):
+        delete_recorded(evaluation, user=user, reason="デモ用の架空の評価を削除")
+        removed += 1
+    return removed

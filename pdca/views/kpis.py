@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +14,7 @@ from kpis.models import Actual, Kpi
 from pdca.models import Evaluation
 from pdca.opendata import kpi_json
 from pdca.presentation import find_kpi
-from pdca.services.actuals import ActualConflict, actual_record
+from pdca.services.actuals import ActualsRefused, actual_save
 from pdca.views.public import item_or_404, public_document
 from priorities import permissions
 from shizuoka_dx.fiscal import format_fiscal_year
@@ -115,18 +115,17 @@ def staff_kpi_detail(request, kpi_code):
             raise PermissionDenied
         if form.is_valid():
             try:
-                actual, created = actual_record(
+                actual, created = actual_save(
                     kpi=kpi,
                     fiscal_year=form.cleaned_data["fiscal_year"],
                     parsed=form.cleaned_data["value"],
                     note=form.cleaned_data["note"],
                     user=request.user,
-                    version=form.cleaned_data["version"],
+                    seen=form.cleaned_data["version"],
+                    reason="KPIの画面で入力",
                 )
-            except ActualConflict as exc:
-                form.add_error(None, str(exc))
-            except ValidationError as exc:
-                for message in exc.messages:
+            except ActualsRefused as exc:
+                for message in exc.errors:
                     form.add_error(None, message)
             else:
                 verb = "登録しました" if created else "修正しました"

@@ -2,19 +2,24 @@
 (draft → submitted → approved), and publishing a fiscal year. Login required; every object is
 fetched through ``for_user`` so another department's item is simply not found."""
 
-from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kpis.calculations import GRADE_LABELS
+from pdca import workflow
 from pdca.dashboard import build_dashboard
+from pdca.forms import CommentForm, EvaluationForm, FormsWorkbookForm, PublishForm
 from pdca.models import Evaluation, PublishedSnapshot
 from pdca.opendata import build_document
+from pdca.selectors import check_cycle_year
 from pdca.services import evaluations as services
+from pdca.services import publication
 from pdca.views.public import item_context
 from pdca.workbooks import forms_workbook, latest_fiscal_year
 from priorities import permissions
@@ -28,6 +33,7 @@ from shizuoka_dx.fiscal import (
 )
 from shizuoka_dx.history import entries
 from shizuoka_dx.spreadsheets import xlsx_response
+from shizuoka_dx.templatetags.display import person
 from systems.models import System
 
 
@@ -114,82 +120,104 @@ def item_detail(request, code):
     return render(request, "priorities/item.html", context)
 
 
-class EvaluationForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+def evaluation_for(user, code: str, fiscal_year: int) -> tuple[PriorityItem, Evaluation | None]:
+    """The item (404 if the user may not see it) and its evaluation for a year of the plan (404
+    for a year the plan is not evaluated for)."""
+    item = item_for(user, code)
+    try:
+        check_cycle_year(fiscal_year)
+    except FiscalYearError as exc:
+        raise Http404(str(exc)) from None
+    return item, Evaluation.objects.filter(item=item, fiscal_year=fiscal_year).first()
 
-    class Meta:
-        model = Evaluation
-        fields = list(services.EDITABLE_FIELDS)
-        widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in services.EDITABLE_FIELDS}
 
-
-class CommentForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
-    comment = forms.CharField(
-        label="理由", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+def _approver_names(evaluation: Evaluation) -> list[str]:
+    heads = (
+        get_user_model()
+        .objects.filter(is_active=True, departments__in=evaluation.item.departments.all())
+        .distinct()
+        .prefetch_related("groups", "departments")
+        .order_by("last_name", "username")
     )
+    return [person(user) for user in workflow.approvers(evaluation, heads)]
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def evaluation_detail(request, code, fiscal_year):
-    item = item_for(request.user, code)
-    evaluation = Evaluation.objects.filter(item=item, fiscal_year=fiscal_year).first()
+    item, evaluation = evaluation_for(request.user, code, fiscal_year)
     if evaluation is None:
-        if request.method == "POST":
-            evaluation = services.evaluation_open(
-                item=item, fiscal_year=fiscal_year, user=request.user
-            )
-        else:
-            evaluation = Evaluation(item=item, fiscal_year=fiscal_year)
-            evaluation.quantitative = services.quantitative_draft(item, fiscal_year)
-    editable = evaluation.status == Evaluation.Status.DRAFT and permissions.can_edit_item(
-        request.user, item
-    )
+        evaluation = Evaluation(item=item, fiscal_year=fiscal_year)
+        evaluation.quantitative = services.quantitative_draft(item, fiscal_year)
+    actions = workflow.allowed(request.user, evaluation)
+    action = request.POST.get("action", "save")
     form = EvaluationForm(
         request.POST or None, instance=evaluation, initial={"version": evaluation.version}
     )
     status = 200
     if request.method == "POST":
-        if not editable:
+        if workflow.Action.EDIT not in actions or action not in ("save", "submit", "regenerate"):
             raise PermissionDenied
-        if form.is_valid():
+        if action == "regenerate":
+            data = request.POST.copy()
+            data["quantitative"] = services.quantitative_draft(item, fiscal_year)
+            form = EvaluationForm(data, instance=evaluation)
+            messages.info(
+                request,
+                "定量の分析を、いまの実績から作り直しました。保存するまで反映されません。",
+            )
+        elif form.is_valid():
             try:
-                services.evaluation_update(
+                if evaluation.pk is None:
+                    evaluation = services.evaluation_open(
+                        item=item, fiscal_year=fiscal_year, user=request.user
+                    )
+                services.evaluation_save(
                     evaluation=evaluation,
                     user=request.user,
                     version=form.cleaned_data["version"],
-                    **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
+                    fields={name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
+                    submit=action == "submit",
                 )
             except services.WorkflowError as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(request, "評価を保存しました。")
+                messages.success(
+                    request,
+                    "評価を提出しました。所管課のほかの課長の承認を待っています。"
+                    if action == "submit"
+                    else "評価を保存しました。",
+                )
                 return redirect("staff:evaluation", code=code, fiscal_year=fiscal_year)
-        status = 400
+            status = 400
+        else:
+            status = 400
+    approve_refusal = (
+        workflow.refusal(request.user, evaluation, workflow.Action.APPROVE)
+        if evaluation.status == Evaluation.Status.SUBMITTED
+        else None
+    )
     context = {
         "item": item,
         "evaluation": evaluation,
         "fiscal_year": fiscal_year,
         "form": form,
-        "editable": editable,
+        "editable": workflow.Action.EDIT in actions,
         "comment_form": CommentForm(initial={"version": evaluation.version}),
-        "can_submit": editable and evaluation.pk is not None,
-        "can_approve": evaluation.pk is not None
-        and permissions.can_approve(request.user, evaluation),
-        "can_return": evaluation.pk is not None
-        and permissions.can_return(request.user, evaluation),
-        "approver_is_last_editor": (
-            evaluation.status == Evaluation.Status.SUBMITTED
-            and evaluation.last_edited_by_id == request.user.pk
-        ),
+        "can_approve": workflow.Action.APPROVE in actions,
+        "can_return": bool(actions & {workflow.Action.RETURN, workflow.Action.REOPEN}),
+        "approve_refusal": approve_refusal,
+        "approvers": _approver_names(evaluation)
+        if evaluation.status == Evaluation.Status.SUBMITTED
+        else [],
     }
     return render(request, "priorities/evaluation.html", context, status=status)
 
 
 def _transition(request, code, fiscal_year, action):
-    item = item_for(request.user, code)
-    evaluation = get_object_or_404(Evaluation, item=item, fiscal_year=fiscal_year)
+    _item, evaluation = evaluation_for(request.user, code, fiscal_year)
+    if evaluation is None:
+        raise Http404("この年度の評価はまだ作成されていません。")
     try:
         version = int(request.POST.get("version", ""))
     except ValueError:
@@ -199,16 +227,6 @@ def _transition(request, code, fiscal_year, action):
     except services.WorkflowError as exc:
         messages.error(request, str(exc))
     return redirect("staff:evaluation", code=code, fiscal_year=fiscal_year)
-
-
-@login_required
-@require_POST
-def evaluation_submit(request, code, fiscal_year):
-    def submit(evaluation, version):
-        services.evaluation_submit(evaluation=evaluation, user=request.user, version=version)
-        messages.success(request, "評価を提出しました。所管課長の承認を待っています。")
-
-    return _transition(request, code, fiscal_year, submit)
 
 
 @login_required
@@ -236,22 +254,6 @@ def evaluation_return(request, code, fiscal_year):
     return _transition(request, code, fiscal_year, send_back)
 
 
-class PublishForm(forms.Form):
-    fiscal_year = forms.CharField(label="公表する年度", help_text="例: 2025、R7、令和7年度")
-    force_reason = forms.CharField(
-        label="未承認の項目があるまま公表する理由",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="すべての項目が承認済みなら空欄のままにしてください。記入した理由は公開ページに表示されます。",
-    )
-
-    def clean_fiscal_year(self):
-        try:
-            return parse_fiscal_year(self.cleaned_data["fiscal_year"])
-        except FiscalYearError as exc:
-            raise forms.ValidationError(str(exc)) from None
-
-
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def publish(request):
@@ -264,12 +266,12 @@ def publish(request):
         if form.is_valid():
             year = form.cleaned_data["fiscal_year"]
             try:
-                services.publish_fiscal_year(
+                publication.publish_fiscal_year(
                     fiscal_year=year,
                     user=request.user,
                     force_reason=form.cleaned_data["force_reason"],
                 )
-            except services.PublishBlocked as exc:
+            except publication.PublishBlocked as exc:
                 blocked = exc.unapproved
                 form.add_error(
                     None,
@@ -305,31 +307,6 @@ def publish(request):
         "snapshots": PublishedSnapshot.objects.select_related("published_by").defer("document"),
     }
     return render(request, "priorities/publish.html", context, status=status)
-
-
-class FormsWorkbookForm(forms.Form):
-    fiscal_year = forms.CharField(
-        label="年度", required=False, help_text="空欄なら実績のある最新の年度。例: R7"
-    )
-    scope = forms.ChoiceField(label="範囲", required=False)
-
-    def __init__(self, *args, items, **kwargs):
-        super().__init__(*args, **kwargs)
-        pillars = sorted({item.pillar for item in items}, key=lambda p: p.number)
-        self.fields["scope"].choices = [
-            ("", "担当するすべての重点項目"),
-            *[(f"pillar-{p.number}", f"柱{p.number} {p.title}") for p in pillars],
-            *[(f"item-{item.code}", f"{item.code} {item.title}") for item in items],
-        ]
-
-    def clean_fiscal_year(self):
-        text = self.cleaned_data["fiscal_year"]
-        if not text:
-            return None
-        try:
-            return parse_fiscal_year(text)
-        except FiscalYearError as exc:
-            raise forms.ValidationError(str(exc)) from None
 
 
 @login_required

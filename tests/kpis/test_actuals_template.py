@@ -5,8 +5,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
-from kpis.importing import import_actuals
 from kpis.models import Actual, Kpi
+from priorities.roles import system_user
+from tests.helpers import import_actuals
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +183,7 @@ def test_an_unfilled_template_imports_nothing_and_says_so(tmp_path):
 def test_a_template_with_demo_figures_says_so(tmp_path):
     from pdca.demo_actuals import load_demo_actuals
 
-    load_demo_actuals()
+    load_demo_actuals(user=system_user())
     ws = load_workbook(template(tmp_path))["実績"]
     assert ws["A3"].value == "前年度の実績にデモ用の架空の実績値を含みます"
     assert header_row(ws) == 4

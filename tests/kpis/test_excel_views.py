@@ -17,7 +17,7 @@ CSV = "kpi_code,fiscal_year,value,note\r\n{rows}"
 
 def upload(client, text, name="actuals.csv"):
     file = SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
-    return client.post("/staff/actuals/import/", {"action": "preview", "file": file})
+    return client.post("/staff/actuals/import/preview/", {"file": file})
 
 
 def test_a_head_downloads_their_departments_template(client, head_a):
@@ -40,7 +40,7 @@ def test_preview_then_confirm_saves_and_says_what_changed(client, head_a):
     assert "取り込むと 追加 1 件" in page
     assert "1-3-K02 令和7年度（2025年度） = 10" in page
     assert not Actual.objects.exists()
-    response = client.post("/staff/actuals/import/", {"action": "confirm"})
+    response = client.post("/staff/actuals/import/confirm/")
     assert response.status_code == 302
     actual = Actual.objects.get(kpi__code="1-3-K02", fiscal_year=2025)
     assert (actual.value, actual.entered_by, actual.note) == (Decimal(10), head_a, "速報")
@@ -56,7 +56,7 @@ def test_a_bad_file_shows_every_error_and_saves_nothing(client, dx_staff):
     assert "2行目 実績値「たくさん」" in page
     assert "3行目 KPIコード「9-9-K01」" in page
     assert "何も保存していません" in page
-    assert client.post("/staff/actuals/import/", {"action": "confirm"}).status_code == 302
+    assert client.post("/staff/actuals/import/confirm/").status_code == 302
     assert not Actual.objects.exists()
 
 
@@ -71,8 +71,8 @@ def test_a_head_cannot_import_another_departments_kpi(client, head_b):
 def test_a_cancelled_preview_saves_nothing(client, dx_staff):
     client.force_login(dx_staff)
     upload(client, CSV.format(rows="1-1-K01,R6,324081,\r\n"))
-    client.post("/staff/actuals/import/", {"action": "cancel"})
-    assert client.post("/staff/actuals/import/", {"action": "confirm"}).status_code == 302
+    client.post("/staff/actuals/import/cancel/")
+    assert client.post("/staff/actuals/import/confirm/").status_code == 302
     assert not Actual.objects.exists()
 
 

@@ -7,8 +7,9 @@ from django.core.management.base import CommandError
 from openpyxl import Workbook
 
 from kpis import importing
-from kpis.importing import ImportRefused, import_actuals
+from kpis.importing import ImportRefused
 from kpis.models import Actual
+from tests.helpers import import_actuals
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +169,7 @@ def test_any_bad_row_saves_nothing_and_each_error_names_row_and_column(tmp_path)
 
 
 def test_a_model_validation_error_rolls_back_the_rows_already_saved(tmp_path, monkeypatch):
-    # The parser lets 2100 through; the model's own validation must then undo the first row.
+    # The parser lets 2101 through; the write path must refuse it and undo the first row.
     monkeypatch.setattr(
         importing, "check_fiscal_year", lambda kpi, raw: 2101 if raw == "X" else 2024
     )
@@ -177,7 +178,9 @@ def test_a_model_validation_error_rolls_back_the_rows_already_saved(tmp_path, mo
     )
     with pytest.raises(ImportRefused) as caught:
         import_actuals(path=path)
-    assert caught.value.errors[0].startswith("3行目 年度:")
+    assert caught.value.errors[0].startswith(
+        "3行目（1-1-K02 の令和83年度（2101年度））: 計画の期間外です"
+    )
     assert not Actual.objects.exists()
 
 

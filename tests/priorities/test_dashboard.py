@@ -3,19 +3,20 @@ import pytest
 from kpis.models import Actual, Kpi
 from pdca.demo_actuals import load_demo_actuals
 from priorities.models import Department
+from priorities.roles import system_user
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_dashboard_defaults_to_the_latest_year_with_actuals(staff_client):
-    load_demo_actuals()
+    load_demo_actuals(user=system_user())
     page = staff_client.get("/staff/").content.decode()
     assert "令和7年度（2025年度）の実績で評価しています" in page
     assert '<option value="2025" selected>' in page
 
 
 def test_the_dashboard_can_show_another_year(staff_client):
-    load_demo_actuals()
+    load_demo_actuals(user=system_user())
     page = staff_client.get("/staff/?fy=R6").content.decode()
     assert "令和6年度（2024年度）の実績で評価しています" in page
 

@@ -34,6 +34,11 @@ def save_draft(client, **changes):
     return client.post(URL, data)
 
 
+def submit(client, **changes):
+    """「保存して提出する」: the page's own form, saved and submitted in one step."""
+    return save_draft(client, action="submit", **changes)
+
+
 def test_the_page_starts_with_the_engines_analysis(client, head_a):
     Actual.objects.create(kpi=Kpi.objects.get(code="1-3-K02"), fiscal_year=2025, value=10)
     page = login(client, head_a).get(URL).content.decode()
@@ -49,14 +54,14 @@ def test_draft_submitted_approved_published(client, head_a, head_a2, dx_staff):
     assert save_draft(client).status_code == 302
     assert evaluation().status == "draft"
     assert evaluation().last_edited_by == head_a
-    response = client.post(URL + "submit/", {"version": evaluation().version})
+    response = submit(client)
     assert response.status_code == 302
     assert evaluation().status == "submitted"
 
-    # The head who last edited it may not approve it.
+    # The head who submitted it may not approve it.
     client.post(URL + "approve/", {"version": evaluation().version})
     assert evaluation().status == "submitted"
-    assert "最後に編集した人は承認できません" in client.get(URL).content.decode()
+    assert "提出した人は承認できません" in client.get(URL).content.decode()
 
     login(client, head_a2)
     client.post(URL + "approve/", {"version": evaluation().version})
@@ -75,15 +80,14 @@ def test_draft_submitted_approved_published(client, head_a, head_a2, dx_staff):
 def test_submitting_needs_every_part_written(client, head_a):
     login(client, head_a)
     save_draft(client, next_plan="")
-    client.post(URL + "submit/", {"version": evaluation().version})
+    assert submit(client, next_plan="").status_code == 400
     assert evaluation().status == "draft"
     assert "次年度の取組（PLAN・DO）" in client.get(URL).content.decode()
 
 
 def test_a_submitted_evaluation_can_be_sent_back_with_a_comment(client, head_a, head_a2):
     login(client, head_a)
-    save_draft(client)
-    client.post(URL + "submit/", {"version": evaluation().version})
+    submit(client)
     login(client, head_a2)
     client.post(URL + "return/", {"version": evaluation().version, "comment": ""})
     assert evaluation().status == "submitted"  # a comment is required
@@ -95,8 +99,7 @@ def test_a_submitted_evaluation_can_be_sent_back_with_a_comment(client, head_a, 
 def test_approval_locks_the_items_actuals_until_dx_staff_reopen(client, head_a, head_a2, dx_staff):
     actual = Actual.objects.create(kpi=Kpi.objects.get(code="1-3-K02"), fiscal_year=2025, value=10)
     login(client, head_a)
-    save_draft(client)
-    client.post(URL + "submit/", {"version": evaluation().version})
+    submit(client)
     login(client, head_a2)
     client.post(URL + "approve/", {"version": evaluation().version})
 
@@ -104,7 +107,7 @@ def test_approval_locks_the_items_actuals_until_dx_staff_reopen(client, head_a, 
         "/staff/kpis/1-3-K02/", {"fiscal_year": "R7", "value": "8", "version": actual.version}
     )
     assert response.status_code == 400
-    assert "承認済みのため、この実績は変更できません" in response.content.decode()
+    assert "承認済みのため、実績は変更できません" in response.content.decode()
     assert Actual.objects.get(pk=actual.pk).value == Decimal(10)
 
     # A department head cannot reopen an approved evaluation; DX staff can, with a reason.
@@ -139,5 +142,5 @@ def test_a_head_of_another_department_cannot_touch_the_evaluation(client, head_a
     login(client, head_b)
     assert client.get(URL).status_code == 404
     assert client.post(URL, {**TEXT, "version": 2}).status_code == 404
-    assert client.post(URL + "submit/", {"version": 2}).status_code == 404
+    assert client.post(URL, {**TEXT, "version": 2, "action": "submit"}).status_code == 404
     assert evaluation().status == "draft"

@@ -10,6 +10,7 @@ from kpis.models import DEMO_NOTICE, Actual, Kpi
 from pdca.demo_actuals import load_demo_actuals
 from pdca.opendata import build_document
 from pdca.workbooks import forms_workbook
+from priorities.roles import system_user
 from shizuoka_dx.xlsx_layout import sheet_name_length, sheet_title
 
 pytestmark = pytest.mark.django_db
@@ -158,7 +159,7 @@ def test_the_default_year_is_the_latest_with_actuals(tmp_path):
 
 
 def test_demo_data_is_announced_on_the_cover_and_every_item_sheet(tmp_path):
-    load_demo_actuals()
+    load_demo_actuals(user=system_user())
     book = export(tmp_path, "--fy", "R7")
     assert DEMO_NOTICE in texts(book["表紙"])
     for name in book.sheetnames:

@@ -32,7 +32,6 @@ MATRIX = {
     "staff:dashboard": ({}, {ANON: 302, OTHER: 200, OWNER: 200, DX: 200}),
     "staff:item": (ITEM, OWN_ONLY),
     "staff:evaluation": (EVALUATION, OWN_ONLY),
-    "staff:evaluation_submit": (EVALUATION, LOGIN_THEN_405),
     "staff:evaluation_approve": (EVALUATION, LOGIN_THEN_405),
     "staff:evaluation_return": (EVALUATION, LOGIN_THEN_405),
     "staff:publish": ({}, {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}),
@@ -41,6 +40,9 @@ MATRIX = {
     "staff:system": ("crisis-system", OWN_ONLY),
     "staff:forms_workbook": ({}, {ANON: 302, OTHER: 200, OWNER: 200, DX: 200}),
     "staff:actuals_import": ({}, {ANON: 302, OTHER: 200, OWNER: 200, DX: 200}),
+    "staff:actuals_preview": ({}, LOGIN_THEN_405),
+    "staff:actuals_confirm": ({}, LOGIN_THEN_405),
+    "staff:actuals_cancel": ({}, LOGIN_THEN_405),
     # 危機管理課's template: its head and DX staff may make it, 広報課's head may not.
     "staff:actuals_template": ("crisis-template", {ANON: 302, OTHER: 400, OWNER: 200, DX: 200}),
     "login": ({}, EVERYONE_200),
@@ -49,12 +51,13 @@ MATRIX = {
 # State changes: POST without the right role never changes anything.
 POST_MATRIX = {
     "staff:evaluation": (EVALUATION, {ANON: 302, OTHER: 404}),
-    "staff:evaluation_submit": (EVALUATION, {ANON: 302, OTHER: 404}),
     "staff:evaluation_approve": (EVALUATION, {ANON: 302, OTHER: 404}),
     "staff:evaluation_return": (EVALUATION, {ANON: 302, OTHER: 404}),
     "staff:publish": ({}, {ANON: 302, OTHER: 403, OWNER: 403}),
     "staff:kpi": ({"kpi_code": "1-3-K02"}, {ANON: 302, OTHER: 404}),
-    "staff:actuals_import": ({}, {ANON: 302}),
+    "staff:actuals_preview": ({}, {ANON: 302}),
+    "staff:actuals_confirm": ({}, {ANON: 302}),
+    "staff:actuals_cancel": ({}, {ANON: 302}),
 }
 
 

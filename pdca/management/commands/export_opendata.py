@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from pdca.opendata import build_document
-from pdca.services.evaluations import latest_snapshot
+from pdca.services.publication import latest_snapshot
 
 
 class Command(BaseCommand):

@@ -2,7 +2,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from kpis.importing import ImportRefused, import_actuals
+from kpis.importing import ImportRefused
+from pdca.services.imports import import_actuals
+from priorities.roles import command_user
 
 
 class Command(BaseCommand):
@@ -19,11 +21,23 @@ class Command(BaseCommand):
             action="store_true",
             help="保存せずに、追加・更新・変更なしになる行を表示します。",
         )
+        parser.add_argument(
+            "--user",
+            metavar="ユーザー名",
+            help="履歴に記録する入力者。その人が入力できるKPIだけを取り込めます。省略時はシステム（コマンド）。",
+        )
 
-    def handle(self, *args, path, dry_run, **options):
+    def handle(self, *args, path, dry_run, user, **options):
+        try:
+            actor = command_user(user)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
         try:
             result = import_actuals(
-                path=path, dry_run=dry_run, progress=lambda line: self.stderr.write(line)
+                path=path,
+                user=actor,
+                dry_run=dry_run,
+                progress=lambda line: self.stderr.write(line),
             )
         except ImportRefused as exc:
             lines = "\n".join(f"  - {error}" for error in exc.errors)

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from pdca.demo import PUBLISHED_YEAR, load_demo_cycle, remove_demo_cycle
 from pdca.demo_actuals import load_demo_actuals, remove_demo_data
 from pdca.loading import PlanLoadError, load_plan
+from priorities.roles import system_user
 
 
 class Command(BaseCommand):
@@ -32,6 +33,7 @@ class Command(BaseCommand):
     def handle(self, *args, fixtures, demo, remove_demo, **options):
         if demo and remove_demo:
             raise CommandError("--demo と --remove-demo は同時に指定できません。")
+        actor = system_user()
         try:
             report = load_plan(directory=fixtures)
         except PlanLoadError as exc:
@@ -42,7 +44,7 @@ class Command(BaseCommand):
             self.stderr.write(self.style.WARNING(warning))
         self.stdout.write(self.style.SUCCESS(f"計画を読み込みました: {report.summary()}"))
         if demo:
-            result = load_demo_actuals()
+            result = load_demo_actuals(user=actor)
             self.stdout.write(
                 self.style.WARNING(
                     f"デモ用の架空の実績値を読み込みました: 追加 {result.created} 件、"
@@ -50,14 +52,14 @@ class Command(BaseCommand):
                     f"入力済みの実際の値を残した {result.kept_real} 件、経費 {result.costs} 件"
                 )
             )
-            cycle = load_demo_cycle()
+            cycle = load_demo_cycle(user=actor)
             message = f"デモ用の架空の評価を {cycle['evaluations']} 件作成しました"
             if cycle["published"]:
                 message += f"。{PUBLISHED_YEAR}年度（令和6年度）をデモとして公表しました"
             self.stdout.write(self.style.WARNING(message))
         if remove_demo:
-            evaluations, snapshots = remove_demo_cycle()
-            actuals, costs = remove_demo_data()
+            evaluations, snapshots = remove_demo_cycle(user=actor)
+            actuals, costs = remove_demo_data(user=actor)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"デモ用の架空の値を削除しました: 実績 {actuals} 件、経費 {costs} 件、"

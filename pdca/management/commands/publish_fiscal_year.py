@@ -1,6 +1,8 @@
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from pdca.services.evaluations import PublishBlocked, publish_fiscal_year
+from pdca.services.publication import PublishBlocked, publish_fiscal_year
+from priorities.roles import command_user
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
 
 
@@ -18,14 +20,26 @@ class Command(BaseCommand):
             default="",
             help="未承認の項目があっても公表します。理由は公開ページに表示されます。",
         )
+        parser.add_argument(
+            "--user",
+            metavar="ユーザー名",
+            help="履歴に記録する実行者（DX推進課の職員）。省略時はシステム（コマンド）。",
+        )
 
-    def handle(self, *args, fiscal_year, force, **options):
+    def handle(self, *args, fiscal_year, force, user, **options):
         try:
             year = parse_fiscal_year(fiscal_year)
-        except FiscalYearError as exc:
+            actor = command_user(user)
+        except (FiscalYearError, LookupError) as exc:
             raise CommandError(str(exc)) from None
         try:
-            snapshot = publish_fiscal_year(fiscal_year=year, user=None, force_reason=force)
+            snapshot = publish_fiscal_year(fiscal_year=year, user=actor, force_reason=force)
+        except FiscalYearError as exc:
+            raise CommandError(str(exc)) from None
+        except PermissionDenied:
+            raise CommandError(
+                f"ユーザー「{actor.username}」には公表する権限がありません（DX推進課の職員だけが公表できます）。"
+            ) from None
         except PublishBlocked as exc:
             lines = "\n".join(f"  - {item.code} {item.title}" for item in exc.unapproved)
             raise CommandError(
@@ -34,6 +48,6 @@ class Command(BaseCommand):
             ) from None
         self.stdout.write(
             self.style.SUCCESS(
-                f"{format_fiscal_year(year)}の進捗を公表しました（{snapshot.published_at:%Y-%m-%d %H:%M}）。"
+                f"{format_fiscal_year(year)}の進捗を公表しました（第{snapshot.version}版、{snapshot.published_at:%Y-%m-%d %H:%M}）。"
             )
         )

@@ -1,0 +1,226 @@
+"""The admin for the yearly cycle's records. The admin is one more channel: it writes actuals and
+costs only through the services (with the version shown and a reason, both required), and is
+read-only where the services hold the rules (evaluations follow the workflow on the staff
+pages; publications are made by publishing)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+from import_export.admin import ImportExportMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from kpis.models import Actual
+from kpis.parsing import ParsedValue
+from pdca.models import Evaluation, PublishedSnapshot
+from pdca.resources import ActualResource, CostRecordResource
+from pdca.services.actuals import (
+    ActualChange,
+    ActualsRefused,
+    actual_delete,
+    actual_save,
+    apply_actuals,
+    refusal_to_delete,
+)
+from pdca.services.costs import CostRefused, cost_delete, cost_refusal, cost_save
+from shizuoka_dx.resources import FORMATS
+from systems.models import CostRecord
+
+
+class RecordedChangeForm(forms.ModelForm):
+    """An admin form that says why (kept in the history) and which version it was made from."""
+
+    change_reason = forms.CharField(
+        label="変更の理由", max_length=200, help_text="履歴に残ります（例: 所管課からの訂正依頼）。"
+    )
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["seen_version"].initial = self.instance.version if self.instance.pk else None
+
+
+class ServiceWriteAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    """Shared shape: add, change and delete go through a service; no bulk delete."""
+
+    form = RecordedChangeForm
+    formats = FORMATS
+    identity_fields: tuple[str, ...] = ()
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["is_demo", "entered_by", "updated_at", "version"]
+        # A record never moves to another KPI, system or year: that would leave a locked year.
+        return [*fixed, *self.identity_fields] if obj is not None else fixed
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        admin_user = request.user
+
+        class WithService(form):
+            def clean(self):
+                cleaned = super().clean()
+                if not self.errors:
+                    message = self.admin.refusal(self.instance, admin_user, cleaned)
+                    if message:
+                        raise forms.ValidationError(message)
+                return cleaned
+
+        WithService.admin = self
+        return WithService
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = self.write(obj, request.user, form.cleaned_data)
+        except (ActualsRefused, CostRefused) as exc:  # changed by someone since the form checked
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        self.remove(obj, request.user)
+
+
+@admin.register(Actual)
+class ActualAdmin(ServiceWriteAdmin):
+    resource_classes = [ActualResource]
+    list_display = ["kpi", "fiscal_year", "value", "stage", "is_demo", "entered_by", "updated_at"]
+    list_filter = ["fiscal_year", "is_demo", "kpi__item__pillar"]
+    search_fields = ["kpi__code", "kpi__name", "note"]
+    list_select_related = ["kpi", "entered_by"]
+    autocomplete_fields = ["kpi"]
+    fields = ["kpi", "fiscal_year", "value", "stage", "note", "change_reason", "seen_version"]
+    identity_fields = ("kpi", "fiscal_year")
+
+    def refusal(self, instance, user, cleaned) -> str | None:
+        kpi = cleaned.get("kpi") or instance.kpi
+        year = cleaned.get("fiscal_year") or instance.fiscal_year
+        change = ActualChange(
+            kpi,
+            year,
+            ParsedValue(cleaned.get("value"), cleaned.get("stage") or ""),
+            cleaned.get("note") or "",
+            seen=cleaned.get("seen_version"),
+        )
+        try:
+            apply_actuals([change], user=user, reason="", dry_run=True)
+        except ActualsRefused as exc:
+            return " ".join(exc.errors)
+        return None
+
+    def write(self, obj, user, cleaned):
+        saved, _ = actual_save(
+            kpi=obj.kpi,
+            fiscal_year=obj.fiscal_year,
+            parsed=ParsedValue(obj.value, obj.stage),
+            note=obj.note,
+            user=user,
+            seen=cleaned.get("seen_version"),
+            reason=f"管理画面で変更: {cleaned['change_reason']}",
+        )
+        return saved
+
+    def remove(self, obj, user):
+        actual_delete(actual=obj, user=user, seen=obj.version, reason="管理画面で削除")
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or refusal_to_delete(obj, request.user) is None
+
+
+@admin.register(CostRecord)
+class CostRecordAdmin(ServiceWriteAdmin):
+    resource_classes = [CostRecordResource]
+    list_display = ["system", "fiscal_year", "kind", "thousand_yen", "is_demo", "entered_by"]
+    list_filter = ["fiscal_year", "kind", "is_demo"]
+    search_fields = ["system__name", "note"]
+    list_select_related = ["system", "entered_by"]
+    fields = ["system", "fiscal_year", "kind", "thousand_yen", "note"]
+    fields = [*fields, "change_reason", "seen_version"]
+    identity_fields = ("system", "fiscal_year", "kind")
+
+    def refusal(self, instance, user, cleaned) -> str | None:
+        system = cleaned.get("system") or instance.system
+        year = cleaned.get("fiscal_year") or instance.fiscal_year
+        message = cost_refusal(system=system, fiscal_year=year, user=user)
+        if message:
+            return message
+        current = instance.version if instance.pk else None
+        if cleaned.get("seen_version") != current:
+            return (
+                "この画面を開いたあとに、別の人がこの経費を登録・修正しました。開き直してください。"
+            )
+        return None
+
+    def write(self, obj, user, cleaned):
+        saved, _ = cost_save(
+            system=obj.system,
+            fiscal_year=obj.fiscal_year,
+            kind=obj.kind,
+            thousand_yen=obj.thousand_yen,
+            note=obj.note,
+            user=user,
+            seen=cleaned.get("seen_version"),
+            reason=f"管理画面で変更: {cleaned['change_reason']}",
+        )
+        return saved
+
+    def remove(self, obj, user):
+        cost_delete(record=obj, user=user, seen=obj.version, reason="管理画面で削除")
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        return (
+            cost_refusal(system=obj.system, fiscal_year=obj.fiscal_year, user=request.user) is None
+        )
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(ReadOnlyAdmin):
+    """Read-only: evaluations are written, submitted, approved and reopened on the staff pages,
+    which hold the workflow (four eyes, versions, reasons)."""
+
+    list_display = [
+        "item",
+        "fiscal_year",
+        "status",
+        "last_edited_by",
+        "approved_by",
+        "is_demo",
+        "staff_page",
+    ]
+    list_filter = ["fiscal_year", "status", "is_demo", "item__pillar"]
+    search_fields = ["item__code", "qualitative", "issues", "countermeasures"]
+    list_select_related = ["item", "last_edited_by", "approved_by"]
+
+    @admin.display(description="職員ページ")
+    def staff_page(self, obj):
+        url = reverse("staff:evaluation", args=[obj.item.code, obj.fiscal_year])
+        return format_html('<a href="{}">職員ページで開く</a>', url)
+
+
+@admin.register(PublishedSnapshot)
+class PublishedSnapshotAdmin(ReadOnlyAdmin):
+    """Read-only: publish through the staff page or publish_fiscal_year."""
+
+    list_display = ["fiscal_year", "version", "published_at", "published_by", "forced_reason"]
+    exclude = ["document"]

@@ -1,0 +1,114 @@
+"""Forms of the yearly cycle's staff pages; they read what people type, the services decide."""
+
+from pathlib import Path
+
+from django import forms
+
+from kpis.importing import MAX_FILE_BYTES
+from pdca.models import Evaluation
+from pdca.selectors import check_cycle_year
+from pdca.services.evaluations import EDITABLE_FIELDS
+from priorities import permissions
+from priorities.models import Department
+from shizuoka_dx.fiscal import FiscalYearError, parse_fiscal_year
+
+
+class EvaluationForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Evaluation
+        fields = list(EDITABLE_FIELDS)
+        widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in EDITABLE_FIELDS}
+
+
+class CommentForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label="理由", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000
+    )
+
+
+class PublishForm(forms.Form):
+    fiscal_year = forms.CharField(label="公表する年度", help_text="例: 2025、R7、令和7年度")
+    force_reason = forms.CharField(
+        label="未承認の項目があるまま公表する理由",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="すべての項目が承認済みなら空欄のままにしてください。記入した理由は公開ページに表示されます。",
+    )
+
+    def clean_fiscal_year(self):
+        try:
+            return check_cycle_year(parse_fiscal_year(self.cleaned_data["fiscal_year"]))
+        except FiscalYearError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class FormsWorkbookForm(forms.Form):
+    fiscal_year = forms.CharField(
+        label="年度", required=False, help_text="空欄なら実績のある最新の年度。例: R7"
+    )
+    scope = forms.ChoiceField(label="範囲", required=False)
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        pillars = sorted({item.pillar for item in items}, key=lambda p: p.number)
+        self.fields["scope"].choices = [
+            ("", "担当するすべての重点項目"),
+            *[(f"pillar-{p.number}", f"柱{p.number} {p.title}") for p in pillars],
+            *[(f"item-{item.code}", f"{item.code} {item.title}") for item in items],
+        ]
+
+    def clean_fiscal_year(self):
+        text = self.cleaned_data["fiscal_year"]
+        if not text:
+            return None
+        try:
+            return parse_fiscal_year(text)
+        except FiscalYearError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+def departments_for(user):
+    """The departments a user may make templates for: all for DX staff, their own for heads."""
+    if permissions.is_dx_staff(user):
+        return Department.objects.order_by("name")
+    if permissions.is_department_head(user):
+        return Department.objects.filter(pk__in=permissions.department_ids(user)).order_by("name")
+    return Department.objects.none()
+
+
+class TemplateForm(forms.Form):
+    fiscal_year = forms.CharField(label="年度", help_text="例: 2025、R7、令和7年度")
+    department = forms.ModelChoiceField(
+        label="所管課", queryset=Department.objects.none(), required=False, empty_label="すべての課"
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments_for(user)
+        if not permissions.is_dx_staff(user):
+            self.fields["department"].required = True
+            self.fields["department"].empty_label = None
+
+    def clean_fiscal_year(self):
+        try:
+            return parse_fiscal_year(self.cleaned_data["fiscal_year"])
+        except FiscalYearError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="実績を入力したファイル",
+        help_text="Excel（.xlsx）または CSV（.csv）、5MBまで。",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError("ファイルが大きすぎます。5MB以下にしてください。")
+        if Path(upload.name).suffix.lower() not in {".xlsx", ".csv"}:
+            raise forms.ValidationError("読み込めるのは .xlsx と .csv のファイルです。")
+        return upload

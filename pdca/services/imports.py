@@ -1,0 +1,121 @@
+"""Importing a file of actuals: read and check it (kpis/importing.py), then save every row or none
+through the one write path (pdca/services/actuals.py).
+
+A preview is a dry run whose result remembers the version of every actual it showed
+(``ImportResult.seen``); confirming passes those versions back, so a figure someone changed
+between the preview and the confirmation is refused with its row, never silently overwritten.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kpis.importing import PROGRESS_EVERY, ImportRefused, check_rows, read_rows
+from pdca.services.actuals import ANY, ActualChange, ActualsRefused, ActualsResult, apply_actuals
+from shizuoka_dx.fiscal import format_fiscal_year
+
+
+@dataclass
+class ImportResult:
+    applied: ActualsResult
+    skipped_blank: list[int] = field(default_factory=list)
+    dry_run: bool = False
+    seen: dict[str, int | None] = field(default_factory=dict)  # "KPI:FY" → version shown
+
+    @property
+    def added(self):
+        return self.applied.added
+
+    @property
+    def changed(self):
+        return self.applied.changed
+
+    @property
+    def unchanged(self):
+        return self.applied.unchanged
+
+    def summary(self) -> str:
+        if self.skipped_blank and not (self.added or self.changed or self.unchanged):
+            return (
+                f"実績値が入力された行がありません（実績値が空欄の行 {len(self.skipped_blank)} 件を"
+                "読み飛ばしました）。何も保存していません。"
+            )
+        verb = "取り込むと" if self.dry_run else "取り込みました:"
+        text = (
+            f"{verb} 追加 {len(self.added)} 件、更新 {len(self.changed)} 件、"
+            f"変更なし {len(self.unchanged)} 件"
+        )
+        if self.skipped_blank:
+            text += f"、実績値が空欄の行 {len(self.skipped_blank)} 件は読み飛ばし"
+        if self.dry_run:
+            text += "（確認のみ。保存していません）"
+        return text
+
+    def lines(self) -> list[str]:
+        def head(change):
+            return (
+                f"{change.row}行目 {{}}: {change.kpi.code} {format_fiscal_year(change.fiscal_year)}"
+            )
+
+        out = [head(c).format("追加") + f" = {c.parsed.display()}{_note(c)}" for c in self.added]
+        out += [
+            head(c).format("更新") + f" {old} → {c.parsed.display()}{_note(c)}"
+            for c, old in self.changed
+        ]
+        out += [head(c).format("変更なし") for c in self.unchanged]
+        return out
+
+
+def _note(change: ActualChange) -> str:
+    return f"（備考: {change.note}）" if change.note else ""
+
+
+def seen_key(kpi_code: str, fiscal_year: int) -> str:
+    return f"{kpi_code}:{fiscal_year}"
+
+
+def import_actuals(
+    *,
+    path: Path,
+    user,
+    dry_run: bool = False,
+    allowed: set[str] | None = None,
+    source: str = "",
+    progress=None,
+    seen: dict[str, int | None] | None = None,
+) -> ImportResult:
+    """Read, check and save a file of actuals; raises ImportRefused (nothing saved) on any error.
+
+    ``allowed`` limits the KPI codes (a department head's own items); ``seen`` holds the
+    versions a preview showed (None: the file is saved over whatever is current, as a command
+    does); ``progress`` receives a line every few hundred rows.
+    """
+    rows = read_rows(path)
+    if progress and len(rows) >= PROGRESS_EVERY:
+        progress(f"{len(rows)} 行を読み込みました")
+    checked, blank, errors = check_rows(rows, allowed=allowed, progress=progress)
+    if errors:
+        raise ImportRefused(errors)
+    if not checked and not blank:
+        raise ImportRefused(["取り込む行がありません（見出しの下に実績の行がありません）。"])
+    changes = [
+        ActualChange(
+            row.kpi,
+            row.fiscal_year,
+            row.parsed,
+            row.note,
+            seen=ANY if seen is None else seen.get(seen_key(row.kpi.code, row.fiscal_year)),
+            row=row.number,
+        )
+        for row in checked
+    ]
+    name = source or Path(path).name
+    try:
+        applied = apply_actuals(changes, user=user, reason=f"取り込み（{name}）", dry_run=dry_run)
+    except ActualsRefused as exc:
+        raise ImportRefused(exc.errors) from None
+    result = ImportResult(applied, skipped_blank=blank, dry_run=dry_run)
+    result.seen = {
+        seen_key(c.kpi.code, c.fiscal_year): applied.before.get((c.kpi.pk, c.fiscal_year))
+        for c in changes
+    }
+    return result

@@ -1,0 +1,102 @@
+"""Publishing a fiscal year: freeze what the public sees as a new version of that year's
+snapshot. Earlier versions are kept; the public pages show the latest and list the others."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from kpis.models import Actual
+from pdca.models import Evaluation, PublishedSnapshot
+from pdca.opendata import build_document
+from pdca.selectors import LOCKING, check_cycle_year
+from pdca.services.evaluations import mark_published
+from priorities import permissions
+from priorities.models import PriorityItem
+from shizuoka_dx.fiscal import format_fiscal_year
+from shizuoka_dx.history import delete_recorded, save_recorded
+from systems.models import CostRecord
+
+
+@dataclass
+class PublishBlocked(Exception):
+    unapproved: list[PriorityItem]
+
+    def __str__(self):
+        codes = "、".join(item.code for item in self.unapproved)
+        return f"承認されていない重点項目があります（{codes}）。"
+
+
+def unapproved_items(fiscal_year: int) -> list[PriorityItem]:
+    done = Evaluation.objects.filter(fiscal_year=fiscal_year, status__in=LOCKING).values("item_id")
+    return list(PriorityItem.objects.in_plan_order().exclude(pk__in=done))
+
+
+def snapshot_document(fiscal_year: int, *, published_at, forced_reason: str = "") -> dict:
+    """The open data as the public will see it for ``fiscal_year``: earlier years' actuals, this
+    year's actuals of approved items only, and the approved evaluations' CHECK/ACT."""
+    approved = list(Evaluation.objects.filter(fiscal_year=fiscal_year, status__in=LOCKING))
+    approved_items = [e.item_id for e in approved]
+    actuals = Actual.objects.filter(
+        Q(fiscal_year__lt=fiscal_year)
+        | Q(fiscal_year=fiscal_year, kpi__placements__initiative__item__in=approved_items)
+    ).distinct()
+    costs = CostRecord.objects.filter(fiscal_year__lte=fiscal_year)
+    document = build_document(
+        published_fiscal_year=fiscal_year, actuals=actuals, costs=costs, evaluations=approved
+    )
+    document["published_at"] = published_at.isoformat(timespec="seconds")
+    document["forced_reason"] = forced_reason or None
+    document["unapproved_items"] = [item.code for item in unapproved_items(fiscal_year)]
+    return document
+
+
+@transaction.atomic
+def publish_fiscal_year(*, fiscal_year: int, user, force_reason: str = "") -> PublishedSnapshot:
+    """Freeze what the public sees for ``fiscal_year`` as a new version; refuse while items are
+    unapproved, unless a reason is given (the public page then shows it)."""
+    if not permissions.can_publish(user):
+        raise PermissionDenied
+    check_cycle_year(fiscal_year)
+    # Lock this year's evaluations so none is reopened while the snapshot is taken.
+    list(Evaluation.objects.select_for_update().filter(fiscal_year=fiscal_year))
+    waiting = unapproved_items(fiscal_year)
+    if waiting and not force_reason.strip():
+        raise PublishBlocked(waiting)
+    now = timezone.now()
+    reason_shown = force_reason.strip() if waiting else ""
+    latest = PublishedSnapshot.objects.filter(fiscal_year=fiscal_year).aggregate(v=Max("version"))
+    snapshot = PublishedSnapshot(
+        fiscal_year=fiscal_year,
+        version=(latest["v"] or 0) + 1,
+        document=snapshot_document(fiscal_year, published_at=now, forced_reason=reason_shown),
+        published_at=now,
+        published_by=user,
+        forced_reason=reason_shown,
+    )
+    reason = f"{format_fiscal_year(fiscal_year)}を公表（第{snapshot.version}版）"
+    if reason_shown:
+        reason += f"（未承認の項目あり: {reason_shown}）"
+    save_recorded(snapshot, user=user, reason=reason)
+    for evaluation in Evaluation.objects.filter(
+        fiscal_year=fiscal_year, status=Evaluation.Status.APPROVED
+    ).select_related("item"):
+        mark_published(evaluation, user=user, now=now)
+    return snapshot
+
+
+def latest_snapshot() -> PublishedSnapshot | None:
+    return PublishedSnapshot.objects.order_by("-fiscal_year", "-version").first()
+
+
+@transaction.atomic
+def remove_demo_publications(*, user) -> int:
+    """Delete every publication that showed demo data (load_plan --remove-demo)."""
+    removed = 0
+    for snapshot in PublishedSnapshot.objects.select_for_update():
+        if snapshot.document.get("contains_demo_data"):
+            delete_recorded(snapshot, user=user, reason="デモを含む公表を削除")
+            removed += 1
+    return removed
