@@ -4,14 +4,12 @@ Functions take plain values (the open-data dicts) and return a JSON-ready figure
 touches the database. Every chart is paired on its page with a table holding the same numbers.
 """
 
-import json
-
 import plotly.graph_objects as go
 
 from kpis.calculations import GRADE_LABELS
+from shizuoka_dx.charts import base_layout, plain, to_json
 from shizuoka_dx.fiscal import short_fiscal_year
 
-FONT = "Noto Sans JP, Hiragino Sans, BIZ UDPGothic, Meiryo, sans-serif"
 COLORS = {
     "A": "#197a4b",
     "B": "#0055ad",
@@ -25,24 +23,6 @@ COLORS = {
 STAGE_PERCENT = {"未着手": 0, "着手": 50, "完了": 100}
 
 
-def base_layout(**extra) -> dict:
-    layout = {
-        "font": {"family": FONT, "size": 14, "color": "#1a1a1a"},
-        "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
-        "height": 360,
-        "plot_bgcolor": "#ffffff",
-        "paper_bgcolor": "#ffffff",
-        "legend": {"orientation": "h", "y": -0.2},
-        "hoverlabel": {"font": {"family": FONT}},
-    }
-    layout.update(extra)
-    return layout
-
-
-def to_json(figure: go.Figure) -> dict:
-    return json.loads(figure.to_json())
-
-
 def _fy_label(year: int) -> str:
     return f"{short_fiscal_year(year)}（{year}）"
 
@@ -50,7 +30,7 @@ def _fy_label(year: int) -> str:
 def trend_figure(kpi: dict) -> dict:
     """Baseline point, actuals, the expected path from baseline to target, and the target."""
     milestone = kpi["direction"] == "milestone"
-    unit = "％（段階）" if milestone else (kpi.get("unit") or "")
+    unit = "％（段階）" if milestone else plain(kpi.get("unit") or "")
     baseline, target = kpi["baseline"], kpi["target"]
     figure = go.Figure()
     start_year = baseline["fiscal_year"] or 2023
@@ -101,7 +81,7 @@ def trend_figure(kpi: dict) -> dict:
                 y=[p[1] for p in points],
                 name="実績",
                 mode="lines+markers+text",
-                text=[f"{p[2]}" for p in points],
+                text=[plain(p[2]) for p in points],
                 textposition="top center",
                 marker={"size": 10, "color": COLORS["actual"]},
                 line={"color": COLORS["actual"]},

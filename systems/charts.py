@@ -2,12 +2,12 @@
 
 import plotly.graph_objects as go
 
-from kpis.charts import base_layout, to_json
+from shizuoka_dx.charts import base_layout, plain, to_json
 
 
 def cost_figure(rows: list[dict]) -> dict:
     """rows: {"name", "initial", "operating"} with thousand-yen numbers or None (not printed)."""
-    names = [row["name"] for row in rows][::-1]
+    names = [plain(row["name"]) for row in rows][::-1]
     largest = max([row[key] or 0 for row in rows for key in ("initial", "operating")], default=0)
     figure = go.Figure()
     for key, label, color in (

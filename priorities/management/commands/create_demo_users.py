@@ -29,6 +29,13 @@ DEMO_USERS = [
         "group": DEPARTMENT_HEAD_GROUP,
         "departments": ["危機管理課"],
     },
+    # A second head of the same department: approves what kiki-head submitted (four eyes).
+    {
+        "username": "kiki-head-2",
+        "last_name": "危機管理課 副課長（デモ）",
+        "group": DEPARTMENT_HEAD_GROUP,
+        "departments": ["危機管理課"],
+    },
 ]
 
 
