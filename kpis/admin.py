@@ -1,9 +1,9 @@
 from django.contrib import admin
 from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
 from kpis.models import Actual, Kpi, KpiPlacement
 from kpis.resources import KpiResource
+from shizuoka_dx.admin import RecordedAdmin
 from shizuoka_dx.resources import FORMATS
 
 
@@ -29,7 +29,7 @@ class KpiPlacementInline(admin.TabularInline):
 
 
 @admin.register(Kpi)
-class KpiAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class KpiAdmin(ImportExportMixin, RecordedAdmin):
     resource_classes = [KpiResource]
     formats = FORMATS
     list_display = [
@@ -57,7 +57,7 @@ class KpiAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(KpiPlacement)
-class KpiPlacementAdmin(SimpleHistoryAdmin):
+class KpiPlacementAdmin(RecordedAdmin):
     list_display = ["kpi", "initiative", "order", "note"]
     list_filter = ["note"]
     search_fields = ["kpi__code", "initiative__name"]

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from priorities.models import (
     Department,
@@ -11,15 +10,16 @@ from priorities.models import (
     PriorityItem,
     RoadmapEntry,
 )
+from shizuoka_dx.admin import RecordedAdmin
 
 
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin):
+class PlanAdmin(RecordedAdmin):
     list_display = ["title", "established"]
 
 
 @admin.register(Department)
-class DepartmentAdmin(SimpleHistoryAdmin):
+class DepartmentAdmin(RecordedAdmin):
     list_display = ["name"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
@@ -33,7 +33,7 @@ class PriorityItemInline(admin.TabularInline):
 
 
 @admin.register(Pillar)
-class PillarAdmin(SimpleHistoryAdmin):
+class PillarAdmin(RecordedAdmin):
     list_display = ["number", "title", "plan"]
     inlines = [PriorityItemInline]
 
@@ -57,7 +57,7 @@ class InitiativeInline(admin.TabularInline):
 
 
 @admin.register(PriorityItem)
-class PriorityItemAdmin(SimpleHistoryAdmin):
+class PriorityItemAdmin(RecordedAdmin):
     list_display = ["code", "title", "pillar", "has_form2", "department_names"]
     list_filter = ["pillar", "has_form2", "departments"]
     search_fields = ["code", "title", "bullets__text"]
@@ -80,7 +80,7 @@ class RoadmapEntryInline(admin.TabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(SimpleHistoryAdmin):
+class InitiativeAdmin(RecordedAdmin):
     list_display = ["item", "number", "name", "ref", "repeated"]
     list_filter = ["item__pillar", "repeated"]
     search_fields = ["name", "ref", "item__code"]
@@ -89,7 +89,7 @@ class InitiativeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(NarrativeBullet)
-class NarrativeBulletAdmin(SimpleHistoryAdmin):
+class NarrativeBulletAdmin(RecordedAdmin):
     list_display = ["item", "section", "order", "text"]
     list_filter = ["section", "item__pillar"]
     search_fields = ["text", "item__code"]
@@ -97,7 +97,7 @@ class NarrativeBulletAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(RoadmapEntry)
-class RoadmapEntryAdmin(SimpleHistoryAdmin):
+class RoadmapEntryAdmin(RecordedAdmin):
     list_display = ["initiative", "order", "fiscal_year", "until_fiscal_year", "text"]
     list_filter = ["fiscal_year"]
     search_fields = ["text", "initiative__name"]
@@ -105,7 +105,7 @@ class RoadmapEntryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(FormTool)
-class FormToolAdmin(SimpleHistoryAdmin):
+class FormToolAdmin(RecordedAdmin):
     list_display = ["item", "label", "name", "department_text", "repeated", "system"]
     list_filter = ["repeated", "departments"]
     search_fields = ["name", "department_text"]

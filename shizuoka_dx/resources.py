@@ -19,6 +19,9 @@ class SafeResource(resources.ModelResource):
         kwargs["rollback_on_validation_errors"] = True
         return super().import_data(dataset, **kwargs)
 
+    def before_save_instance(self, instance, row, **kwargs):
+        instance._change_reason = "管理画面から取り込み"
+
     def export_field(self, field, instance, **kwargs):
         return safe_cell(super().export_field(field, instance, **kwargs))
 

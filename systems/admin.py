@@ -1,7 +1,7 @@
 from django.contrib import admin
 from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
+from shizuoka_dx.admin import RecordedAdmin
 from shizuoka_dx.resources import FORMATS
 from systems.models import CostBreakdown, CostRecord, System, SystemPlacement
 from systems.resources import SystemResource
@@ -57,7 +57,7 @@ class CostRecordInline(admin.TabularInline):
 
 
 @admin.register(System)
-class SystemAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class SystemAdmin(ImportExportMixin, RecordedAdmin):
     resource_classes = [SystemResource]
     formats = FORMATS
     list_display = [
@@ -79,14 +79,14 @@ class SystemAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(CostBreakdown)
-class CostBreakdownAdmin(SimpleHistoryAdmin):
+class CostBreakdownAdmin(RecordedAdmin):
     list_display = ["system", "name", "initial_cost_text", "operating_cost_text"]
     search_fields = ["name", "system__name"]
     list_select_related = ["system"]
 
 
 @admin.register(SystemPlacement)
-class SystemPlacementAdmin(SimpleHistoryAdmin):
+class SystemPlacementAdmin(RecordedAdmin):
     list_display = ["item", "label", "system", "order"]
     list_filter = ["item"]
     search_fields = ["system__name", "item__code"]

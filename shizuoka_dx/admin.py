@@ -1,0 +1,48 @@
+"""The admin's shared shape: every save asks why, and the reason goes into the history.
+
+Plan models are corrected in the admin by DX staff; the history then says who, when, what and
+why (「変更の理由」, required). Inline rows saved with the page get the same reason.
+"""
+
+from django import forms
+from simple_history.admin import SimpleHistoryAdmin
+
+REASON_FIELD = "change_reason"
+DELETED = "管理画面で削除"
+
+
+class ReasonForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label="変更の理由",
+        max_length=200,
+        help_text="履歴に残ります（例: 計画書の誤記を訂正、所管課の変更）。",
+    )
+
+
+class RecordedAdmin(SimpleHistoryAdmin):
+    form = ReasonForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (name, {**options, "fields": [f for f in options["fields"] if f != REASON_FIELD]})
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+        return [*fieldsets, ("変更の記録", {"fields": [REASON_FIELD]})]
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = form.cleaned_data[REASON_FIELD]
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        reason = form.cleaned_data[REASON_FIELD]
+        for inline_form in formset.forms:
+            inline_form.instance._change_reason = reason
+        super().save_formset(request, form, formset, change)
+
+    def delete_model(self, request, obj):
+        obj._change_reason = DELETED
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:  # one by one, so the history records each deletion
+            self.delete_model(request, obj)
