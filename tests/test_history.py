@@ -39,6 +39,7 @@ def test_a_change_in_the_admin_is_recorded_with_its_user(client, django_user_mod
     data.update(
         {
             "effects": "管理画面で修正した効果",
+            "change_reason": "所管課からの訂正",
             "placements-TOTAL_FORMS": 0,
             "placements-INITIAL_FORMS": 0,
             "breakdown-TOTAL_FORMS": 0,
@@ -53,6 +54,7 @@ def test_a_change_in_the_admin_is_recorded_with_its_user(client, django_user_mod
     latest = System.history.filter(id=system.pk).latest("history_date")
     assert latest.effects == "管理画面で修正した効果"
     assert latest.history_user == admin_user
+    assert latest.history_change_reason == "所管課からの訂正"
     client.force_login(admin_user)
     page = client.get(f"/staff/systems/{system.pk}/").content.decode()
     assert "管理画面で修正した効果" in page.split('id="history"')[1]
