@@ -28,6 +28,8 @@ run: setup
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	@echo "==> 層の依存関係（import-linter、pyproject.toml の [tool.importlinter]）"
+	$(VENV)/bin/lint-imports
 
 check: setup
 	$(PY) manage.py check
