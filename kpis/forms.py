@@ -1,8 +1,7 @@
 from django import forms
 
-from kpis.importing import check_fiscal_year
 from kpis.models import Kpi
-from kpis.parsing import ValueParseError, parse_actual
+from kpis.parsing import ValueParseError, check_fiscal_year, parse_actual
 from shizuoka_dx.fiscal import FiscalYearError
 
 

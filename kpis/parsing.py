@@ -1,8 +1,9 @@
-"""Reading a KPI actual as people type it: one parser for files, forms and commands.
+"""Reading a KPI actual and its fiscal year as people type them: one parser for files, forms,
+commands and the admin.
 
-「３２４，０８１件」, "324081", "98.2%", "△12", "−3", "3.2万件" → Decimal; 「着手」 → a stage.
-Errors are ``ValueError`` subclasses with a plain Japanese message (no row or column: the caller
-adds where the value came from).
+「３２４，０８１件」, "324081", "98.2%", "△12", "−3", "3.2万件" → Decimal; 「着手」 → a stage;
+「R7」, 「令和7年度」, 2025 → 2025 within the KPI's window (a date is refused). Errors carry a plain
+Japanese message (no row or column: the caller adds where the value came from).
 """
 
 import datetime
@@ -12,7 +13,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
-from kpis.models import Stage
+from kpis.models import Kpi, Stage
+from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
 
 MINUS_SIGNS = {"\u2212": "-", "\uff0d": "-", "\u2010": "-", "\u2013": "-", "△": "-", "▲": "-"}
 MULTIPLIERS = {"万": Decimal(10_000), "千": Decimal(1_000), "億": Decimal(100_000_000)}
@@ -21,6 +23,11 @@ DATE_TYPES = (datetime.date, datetime.time, datetime.timedelta)
 GENERIC_UNITS = {"%", "件", "人", "名", "社", "回", "点", "時間", "地点", "部署", "種類", "業務"}
 _NUMBER_RE = re.compile(
     r"^(?P<sign>[+-]?)(?P<digits>\d+(?:\.\d+)?)(?P<multiplier>[万千億]?)(?P<rest>.*)$"
+)
+# A date typed as text where a fiscal year belongs: 2026/4/1, 令和8年4月1日, R8.4.1
+_DATE_TEXT = re.compile(
+    r"^(?:\d{4}|(?:令和|平成|R|H)\s*(?:元|\d{1,2}))\s*[/.\-年]\s*\d{1,2}\s*[/.\-月]\s*\d{1,2}\s*日?$",
+    re.IGNORECASE,
 )
 
 
@@ -123,3 +130,23 @@ def parse_actual(raw, *, milestone: bool, unit: str = "") -> ParsedValue:
             f"このKPIは数値で測ります。段階「{text}」ではなく数値を入力してください。"
         )
     return ParsedValue(value=parse_number(raw, unit=unit))
+
+
+def check_fiscal_year(kpi: Kpi, raw) -> int:
+    """The fiscal year of one actual of ``kpi``: any way people write it, within the KPI's
+    window; raises FiscalYearError (a date instead of a year, unreadable, outside the window)."""
+    if isinstance(raw, DATE_TYPES) or (
+        isinstance(raw, str) and _DATE_TEXT.match(normalize_text(raw))
+    ):
+        raise FiscalYearError(
+            "日付ではなく年度を入力してください（例: 令和8年度、R8、2026）。"
+            "セルが日付の書式のときは、書式を「文字列」にしてから入力し直してください。"
+        )
+    year = parse_fiscal_year(raw)
+    start, end = kpi.fiscal_year_window()
+    if not start <= year <= end:
+        raise FiscalYearError(
+            f"{format_fiscal_year(year)}は計画の期間外です。{kpi.code} は"
+            f"{format_fiscal_year(start, western=False)}から{format_fiscal_year(end, western=False)}までの実績を入力できます。"
+        )
+    return year

@@ -4,13 +4,13 @@ from pathlib import Path
 
 from django import forms
 
-from kpis.importing import MAX_FILE_BYTES
 from pdca.models import Evaluation
 from pdca.selectors import check_cycle_year
 from pdca.services.evaluations import EDITABLE_FIELDS
 from priorities import permissions
 from priorities.models import Department
 from shizuoka_dx.fiscal import FiscalYearError, parse_fiscal_year
+from shizuoka_dx.tabular import MAX_FILE_BYTES
 
 
 class EvaluationForm(forms.ModelForm):

@@ -10,9 +10,8 @@ from decimal import Decimal
 
 from import_export import fields, widgets
 
-from kpis.importing import check_fiscal_year
 from kpis.models import Actual, Kpi
-from kpis.parsing import ParsedValue, ValueParseError, parse_actual
+from kpis.parsing import ParsedValue, ValueParseError, check_fiscal_year, parse_actual
 from pdca.services.actuals import ANY, ActualsRefused, actual_save
 from pdca.services.costs import CostRefused, cost_save
 from shizuoka_dx.fiscal import FiscalYearError

@@ -1,5 +1,6 @@
-"""Importing a file of actuals: read and check it (kpis/importing.py), then save every row or none
-through the one write path (pdca/services/actuals.py).
+"""Importing a file of actuals: read it (shizuoka_dx/tabular.py, through kpis/importing.py), check
+it (kpis/importing.py), then save every row or none through the one write path
+(pdca/services/actuals.py).
 
 A preview is a dry run whose result remembers the version of every actual it showed
 (``ImportResult.seen``); confirming passes those versions back, so a figure someone changed
