@@ -93,7 +93,7 @@ def parse_database_url(url: str, *, base_dir: Path) -> dict:
         raise _bad_database_url(url, "ポート番号などの書き方が正しくありません") from None
     if config["ENGINE"] == POSTGRESQL:
         if not config["NAME"] or "/" in config["NAME"]:
-            raise _bad_database_url(url, "データベース名がありません")
+            raise _bad_database_url(url, "データベース名がないか、正しくありません")
         # Keep connections for a minute, and check one before reusing it.
         config.update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
         return config
