@@ -35,13 +35,14 @@ check: setup
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
+# pytest runs on every core (-n auto in pyproject.toml), each worker with its own test database.
 test-sqlite: setup
-	@echo "==> テスト実行: SQLite"
+	@echo "==> テスト実行: SQLite（CPU コアの数だけ並列）"
 	env -u DATABASE_URL $(PY) -m pytest
 
 test-postgres: setup
 	@if $(PY) -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
-		echo "==> テスト実行: PostgreSQL ($(TEST_POSTGRES_URL))"; \
+		echo "==> テスト実行: PostgreSQL ($(TEST_POSTGRES_URL))（CPU コアの数だけ並列）"; \
 		DATABASE_URL="$(TEST_POSTGRES_URL)" $(PY) -m pytest; \
 	elif [ "$$CI" = "true" ]; then \
 		echo "!!! CI では PostgreSQL が必要ですが、$(TEST_POSTGRES_URL) に接続できません。" >&2; exit 1; \

@@ -1,17 +1,26 @@
 """Strict little readers for settings that come from environment variables.
 
-Each one either returns a clean value or raises ImproperlyConfigured with a message that says
-which variable is wrong and what a good value looks like, so a bad deployment fails at start-up.
+Each one either returns a clean value or raises ImproperlyConfigured with a Japanese message that
+names the variable and says what a good value looks like, so a bad deployment fails at start-up.
 """
 
 import os
+import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
+import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+POSTGRESQL = "django.db.backends.postgresql"
+SQLITE = "django.db.backends.sqlite3"
+GOOD_DATABASE_URLS = (
+    "PostgreSQL なら postgres://ユーザー名:パスワード@ホスト名:5432/データベース名、"
+    "SQLite なら sqlite:////絶対パス/db.sqlite3 の形で指定してください"
+)
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -23,7 +32,10 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean: use true or false.")
+    raise ImproperlyConfigured(
+        f"環境変数 {name} の値 {raw!r} は真偽値として読めません。"
+        "true か false で指定してください（1/0、yes/no、on/off も使えます）。"
+    )
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -33,58 +45,91 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [part.strip() for part in raw.split(",") if part.strip()]
 
 
-def parse_database_url(url: str, *, base_dir: Path) -> dict:
-    """Turn DATABASE_URL into a Django DATABASES entry.
-
-    Accepted: ``postgres://user:pass@host:port/name`` (also ``postgresql://``),
-    ``sqlite:////absolute/path.sqlite3`` and ``sqlite:///relative.sqlite3`` (relative to the project).
-    """
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme in {"postgres", "postgresql"}:
-        name = unquote(parts.path.lstrip("/"))
-        if not name or "/" in name:
-            raise ImproperlyConfigured(
-                f"DATABASE_URL {url!r} names no database: use postgres://user:pass@host:port/name."
-            )
-        try:
-            port = parts.port
-        except ValueError as exc:
-            raise ImproperlyConfigured(f"DATABASE_URL {url!r} has a bad port number.") from exc
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": name,
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
-            "PORT": str(port or ""),
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
-        }
-    if scheme == "sqlite":
-        if parts.netloc:
-            raise ImproperlyConfigured(
-                f"DATABASE_URL {url!r}: a SQLite URL has no host; use sqlite:////absolute/path.sqlite3."
-            )
-        raw_path = unquote(parts.path)
-        if raw_path in {"", "/"}:
-            raise ImproperlyConfigured(f"DATABASE_URL {url!r} names no SQLite file.")
-        # sqlite:////abs/path has the path "//abs/path"; sqlite:///rel has "/rel".
-        relative = raw_path[1:]
-        path = Path(relative) if relative.startswith("/") else base_dir / relative
-        return sqlite_database(path)
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    """One of ``choices``, matched without regard to case (``info`` → ``INFO``)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    for choice in choices:
+        if raw.strip().lower() == choice.lower():
+            return choice
     raise ImproperlyConfigured(
-        f"DATABASE_URL {url!r} is not supported: use postgres://user:pass@host:port/name "
-        "or sqlite:////absolute/path.sqlite3."
+        f"環境変数 {name} の値 {raw!r} は使えません。{'、'.join(choices)} のどれかで指定してください"
+        f"（省略時は {default}）。"
     )
+
+
+def env_decimal(
+    name: str, default: Decimal, *, above: Decimal, below: Decimal, meaning: str
+) -> Decimal:
+    """A decimal strictly between ``above`` and ``below``; ``meaning`` says what it is for."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or not above < value < below:
+        raise ImproperlyConfigured(
+            f"環境変数 {name} の値 {raw!r} は使えません。{name} は{meaning}で、"
+            f"{above} より大きく {below} より小さい小数で指定してください（例: {default}）。"
+        )
+    return value
+
+
+def parse_database_url(url: str, *, base_dir: Path) -> dict:
+    """Turn DATABASE_URL into a Django DATABASES entry (read by dj-database-url).
+
+    Accepted: ``postgres://user:pass@host:port/name`` (also ``postgresql://``), with query options
+    such as ``?sslmode=require`` passed to the driver; ``sqlite:////absolute/path.sqlite3`` and
+    ``sqlite:///relative.sqlite3`` (relative to the project folder).
+    """
+    try:
+        config = dj_database_url.parse(url)
+    except dj_database_url.UnknownSchemeError as exc:
+        raise _bad_database_url(url, _unsupported(exc.scheme)) from None
+    except ValueError:
+        raise _bad_database_url(url, "ポート番号などの書き方が正しくありません") from None
+    if config["ENGINE"] == POSTGRESQL:
+        if not config["NAME"] or "/" in config["NAME"]:
+            raise _bad_database_url(url, "データベース名がないか、正しくありません")
+        # Keep connections for a minute, and check one before reusing it.
+        config.update(CONN_MAX_AGE=60, CONN_HEALTH_CHECKS=True)
+        return config
+    if config["ENGINE"] == SQLITE:
+        if config.get("HOST"):
+            raise _bad_database_url(url, "SQLite の URL にホスト名は書けません")
+        if config["NAME"] in {"", ":memory:"}:
+            raise _bad_database_url(url, "SQLite のファイル名がありません")
+        path = Path(config["NAME"])
+        database = sqlite_database(path if path.is_absolute() else base_dir / path)
+        database["OPTIONS"].update(config.get("OPTIONS", {}))
+        return database
+    raise _bad_database_url(url, _unsupported(url.partition(":")[0]))
 
 
 def sqlite_database(path: Path) -> dict:
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": SQLITE,
         "NAME": str(path),
         # Writers wait for each other instead of failing with "database is locked".
         "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         # Tests use a file too (not shared-cache memory), so concurrent writers behave as in use.
+        # Under pytest-xdist, pytest-django appends the worker's name (…sqlite3_gw0): one file each.
         "TEST": {"NAME": str(path.with_name(f"test_{path.stem}.sqlite3"))},
     }
+
+
+def _unsupported(scheme: str) -> str:
+    if not scheme:
+        return "先頭に postgres:// か sqlite:// がありません"
+    return f"「{scheme}:」には対応していません（使えるのは PostgreSQL と SQLite）"
+
+
+def _bad_database_url(url: str, reason: str) -> ImproperlyConfigured:
+    # The message may end up in a log: never repeat the password.
+    shown = re.sub(r"(://[^/@:]*:)[^@]*@", r"\1***@", url, count=1)
+    return ImproperlyConfigured(
+        f"環境変数 DATABASE_URL の値 {shown!r} を読めません: {reason}。{GOOD_DATABASE_URLS}。"
+    )

@@ -11,7 +11,14 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from shizuoka_dx.env import env_bool, env_list, parse_database_url, sqlite_database
+from shizuoka_dx.env import (
+    env_bool,
+    env_choice,
+    env_decimal,
+    env_list,
+    parse_database_url,
+    sqlite_database,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,7 +26,10 @@ DEBUG = env_bool("DEBUG", default=True)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
+        raise ImproperlyConfigured(
+            "環境変数 SECRET_KEY が設定されていません。DEBUG=false では、推測できない長い文字列"
+            "（50 文字以上）を指定してください。"
+        )
     SECRET_KEY = "local-development-only-not-secret"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
@@ -174,5 +184,42 @@ IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = False
 # Where the plan fixtures live (see fixtures/README.md).
 PLAN_FIXTURES_DIR = BASE_DIR / "fixtures"
 
-# The achievement engine's B band: a rate of at least this share of the expected progress is B.
-ACHIEVEMENT_B_BAND = Decimal(os.environ.get("ACHIEVEMENT_B_BAND", "0.6"))
+# The achievement engine's B band: a rate of at least this share of the expected progress is B
+# (kpis/calculations.py, rule 6). Only a fraction strictly between 0 and 1 makes sense: at 0 no
+# KPI that moved forward could be C, at 1 or more none could be B.
+ACHIEVEMENT_B_BAND = env_decimal(
+    "ACHIEVEMENT_B_BAND",
+    Decimal("0.6"),
+    above=Decimal(0),
+    below=Decimal(1),
+    meaning="B（概ね順調）とする達成率の、期待値に対する割合",
+)
+
+# Logging: everything goes to stderr, where gunicorn and the service manager collect it.
+# - LOG_LEVEL (default INFO) is the level of Django's loggers (start-up, django.security.*
+#   warnings, runserver's request lines) and of our own apps;
+# - django.request is fixed at ERROR: every 500 is logged with its traceback whatever LOG_LEVEL
+#   says, and the WARNING line Django writes for each 404/405 (mostly bots) is left out;
+# - other libraries log WARNING and above only (django-axes would add a line per login at INFO).
+# SQL appears only with LOG_LEVEL=DEBUG and DEBUG=true (django.db.backends).
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "plain",
+        },
+    },
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        "django.request": {"level": "ERROR"},
+        **{app: {"level": LOG_LEVEL} for app in ["shizuoka_dx", "priorities", "kpis", "systems"]},
+    },
+}

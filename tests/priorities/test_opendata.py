@@ -5,25 +5,21 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
 from pdca.opendata import build_document
 
 pytestmark = pytest.mark.django_db
 
-SCHEMA_COPY = Path(__file__).resolve().parent.parent / "opendata.schema.json"
-SHARED_SCHEMA = settings.BASE_DIR.parent / "shared" / "spec" / "opendata.schema.json"
+# The open-data contract. It is a copy of spec/opendata.schema.json from the project's shared
+# specification (outside this repository; identical to it when copied, 2026-11-25). The copy in
+# tests/ is what the open data must satisfy and what README.md links to: change it deliberately,
+# in the same commit as the open-data change, never by fetching it at test time.
+SCHEMA = Path(__file__).resolve().parent.parent / "opendata.schema.json"
 
 
 def schema():
-    return json.loads(SCHEMA_COPY.read_text(encoding="utf-8"))
-
-
-def test_our_schema_copy_is_the_shared_contract():
-    if not SHARED_SCHEMA.exists():
-        pytest.skip("../shared is not beside this checkout")
-    assert json.loads(SHARED_SCHEMA.read_text(encoding="utf-8")) == schema()
+    return json.loads(SCHEMA.read_text(encoding="utf-8"))
 
 
 def test_the_open_data_validates_against_the_schema(client):

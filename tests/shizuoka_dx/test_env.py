@@ -1,9 +1,13 @@
+import subprocess
+import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from shizuoka_dx.env import env_bool, parse_database_url
+from shizuoka_dx.env import env_bool, env_choice, env_decimal, parse_database_url
 
 BASE = Path("/srv/app")
 
@@ -12,7 +16,18 @@ def test_it_reads_a_postgres_url():
     config = parse_database_url("postgres://user:p%40ss@db.example:6543/plan", base_dir=BASE)
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["NAME"], config["USER"], config["PASSWORD"]) == ("plan", "user", "p@ss")
-    assert (config["HOST"], config["PORT"]) == ("db.example", "6543")
+    assert (config["HOST"], str(config["PORT"])) == ("db.example", "6543")
+
+
+def test_it_keeps_postgres_connections_and_checks_them_before_reuse():
+    config = parse_database_url("postgres://u@localhost/plan", base_dir=BASE)
+    assert (config["CONN_MAX_AGE"], config["CONN_HEALTH_CHECKS"]) == (60, True)
+
+
+def test_it_passes_postgres_query_options_to_the_driver():
+    url = "postgres://u@db.example/plan?sslmode=require&connect_timeout=5"
+    config = parse_database_url(url, base_dir=BASE)
+    assert config["OPTIONS"] == {"sslmode": "require", "connect_timeout": 5}
 
 
 def test_it_accepts_the_postgresql_scheme_too():
@@ -25,7 +40,8 @@ def test_it_reads_an_absolute_sqlite_path():
     config = parse_database_url("sqlite:////var/data/plan.sqlite3", base_dir=BASE)
     assert config["ENGINE"] == "django.db.backends.sqlite3"
     assert config["NAME"] == "/var/data/plan.sqlite3"
-    assert config["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert config["OPTIONS"] == {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    assert config["TEST"]["NAME"] == "/var/data/test_plan.sqlite3"
 
 
 def test_it_reads_a_relative_sqlite_path_from_the_project_folder():
@@ -33,25 +49,96 @@ def test_it_reads_a_relative_sqlite_path_from_the_project_folder():
     assert config["NAME"] == "/srv/app/local.sqlite3"
 
 
+def test_a_sqlite_url_can_change_the_default_options():
+    config = parse_database_url("sqlite:////var/data/plan.sqlite3?timeout=60", base_dir=BASE)
+    assert config["OPTIONS"] == {"transaction_mode": "IMMEDIATE", "timeout": 60}
+
+
 @pytest.mark.parametrize(
     "url",
     [
         "mysql://user@host/db",
+        "postgis://user@host/db",
         "postgres://user@host/",
         "postgres://user@host:notaport/db",
         "sqlite://host/file.sqlite3",
         "sqlite:///",
+        "sqlite://:memory:",
         "just-a-path.sqlite3",
     ],
 )
 def test_it_refuses_a_bad_database_url_with_a_clear_message(url):
-    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL") as refused:
         parse_database_url(url, base_dir=BASE)
+    assert "postgres://ユーザー名:パスワード@ホスト名:5432/データベース名" in str(refused.value)
+
+
+def test_a_refused_database_url_never_shows_its_password():
+    with pytest.raises(ImproperlyConfigured) as refused:
+        parse_database_url("postgres://user:s3cret-pw@host:bad/db", base_dir=BASE)
+    assert "s3cret-pw" not in str(refused.value)
+    assert "postgres://user:***@host:bad/db" in str(refused.value)
 
 
 def test_it_refuses_a_boolean_it_cannot_read(monkeypatch):
     monkeypatch.setenv("DEBUG", "maybe")
-    with pytest.raises(ImproperlyConfigured, match="DEBUG"):
+    with pytest.raises(ImproperlyConfigured, match=r"DEBUG.*true か false"):
         env_bool("DEBUG", default=False)
     monkeypatch.setenv("DEBUG", "False")
     assert env_bool("DEBUG", default=True) is False
+
+
+def test_it_reads_a_choice_in_any_case_and_refuses_another(monkeypatch):
+    levels = ["DEBUG", "INFO", "WARNING"]
+    assert env_choice("LOG_LEVEL", "INFO", levels) == "INFO"
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+    assert env_choice("LOG_LEVEL", "INFO", levels) == "WARNING"
+    monkeypatch.setenv("LOG_LEVEL", "loud")
+    with pytest.raises(ImproperlyConfigured, match=r"LOG_LEVEL.*DEBUG、INFO、WARNING のどれか"):
+        env_choice("LOG_LEVEL", "INFO", levels)
+
+
+def band(monkeypatch, raw):
+    monkeypatch.setenv("ACHIEVEMENT_B_BAND", raw)
+    return env_decimal(
+        "ACHIEVEMENT_B_BAND", Decimal("0.6"), above=Decimal(0), below=Decimal(1), meaning="割合"
+    )
+
+
+def test_it_reads_a_decimal_in_its_range(monkeypatch):
+    assert band(monkeypatch, " 0.75 ") == Decimal("0.75")
+    assert band(monkeypatch, "") == Decimal("0.6")
+
+
+@pytest.mark.parametrize("raw", ["abc", "7", "1", "0", "-0.5", "NaN", "Infinity", "0,6"])
+def test_it_refuses_a_decimal_it_cannot_read_or_out_of_range(monkeypatch, raw):
+    with pytest.raises(ImproperlyConfigured) as refused:
+        band(monkeypatch, raw)
+    message = str(refused.value)
+    assert "ACHIEVEMENT_B_BAND" in message
+    assert "0 より大きく 1 より小さい小数" in message and "例: 0.6" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ACHIEVEMENT_B_BAND", "abc"),
+        ("ACHIEVEMENT_B_BAND", "7"),
+        ("DATABASE_URL", "mysql://user:pw@host/db"),
+        ("DEBUG", "maybe"),
+        ("LOG_LEVEL", "loud"),
+    ],
+)
+def test_a_bad_setting_stops_start_up_with_a_message_naming_it(name, value):
+    result = subprocess.run(
+        [sys.executable, "-c", "import shizuoka_dx.settings"],
+        cwd=settings.BASE_DIR,
+        env={"PATH": "/usr/bin:/bin", name: value},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: 環境変数 " + name)
+    assert "InvalidOperation" not in result.stderr
