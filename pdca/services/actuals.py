@@ -188,14 +188,15 @@ def _apply(changes, kpis, *, user, reason, demo) -> ActualsResult:
             with transaction.atomic():
                 save_recorded(actual, user=user, reason=reason)
         except ValidationError as exc:
+            if bucket == "added" and _taken(kpi, change.fiscal_year):
+                errors.append(f"{where}: {_taken_message(change)}")  # seen by the validation
+                continue
             for name, messages in exc.message_dict.items():
                 label = FIELD_LABELS.get(name, "実績値")
                 errors.extend(f"{where} {label}: {message}" for message in messages)
             continue
-        except IntegrityError:  # created by someone else a moment ago
-            errors.append(
-                f"{where}: いま別の人が同じ実績を登録しました。画面を開き直して確認してください。"
-            )
+        except IntegrityError:  # created by someone else a moment ago, seen by the database
+            errors.append(f"{where}: {_taken_message(change)}")
             continue
         if bucket == "added":
             result.added.append(change)
@@ -207,24 +208,44 @@ def _apply(changes, kpis, *, user, reason, demo) -> ActualsResult:
     return result
 
 
+def _taken(kpi: Kpi, fiscal_year: int) -> bool:
+    """The actual this change was adding exists now: someone else committed it meanwhile."""
+    return Actual.objects.filter(kpi=kpi, fiscal_year=fiscal_year).exists()
+
+
+def _taken_message(change: ActualChange) -> str:
+    again = (
+        "ファイルを確認して、もう一度取り込んでください。"
+        if change.row is not None
+        else "画面を開き直して確認してください。"
+    )
+    return f"いま別の人が同じ実績を登録しました。{again}"
+
+
 def _version_conflict(actual: Actual | None, change: ActualChange) -> str:
-    if change.seen is ANY:
+    if change.seen is ANY or change.seen == (actual.version if actual else None):
         return ""
+    if change.row is not None:  # a file row whose preview showed another state: upload again
+        if actual is None:
+            done = "削除しました"
+        else:
+            verb = "登録" if change.seen is None else "修正"
+            done = f"{verb}しました（現在の値「{actual.display_value}」）"
+        return (
+            f"プレビューで確認したあとに、別の人がこの実績を{done}。"
+            "ファイルを確認して、もう一度取り込んでください。"
+        )
     if actual is None:
-        if change.seen is None:
-            return ""
         return "確認したあとに、別の人がこの実績を削除しました。画面を開き直して確認してください。"
     if change.seen is None:
         return (
             f"この年度の実績はすでに登録されています（現在の値「{actual.display_value}」）。"
             "修正する場合は、実績の表の「修正」から開いてください。"
         )
-    if change.seen != actual.version:
-        return (
-            "確認したあとに、別の人がこの実績を登録・修正しました。"
-            f"現在の値は「{actual.display_value}」です。画面を開き直して確認してから、もう一度入力してください。"
-        )
-    return ""
+    return (
+        "確認したあとに、別の人がこの実績を登録・修正しました。"
+        f"現在の値は「{actual.display_value}」です。画面を開き直して確認してから、もう一度入力してください。"
+    )
 
 
 def actual_save(
