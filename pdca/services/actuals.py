@@ -125,7 +125,7 @@ def _apply(changes, kpis, *, user, reason, demo) -> ActualsResult:
     locks = evaluations_over(pairs, for_update=True)
     existing = {
         (a.kpi_id, a.fiscal_year): a
-        for a in Actual.objects.select_for_update().filter(
+        for a in Actual.objects.select_for_update(of=("self",)).filter(
             kpi_id__in={kpi_id for kpi_id, _ in pairs}
         )
         if (a.kpi_id, a.fiscal_year) in pairs

@@ -82,7 +82,7 @@ def cost_save(
 ) -> tuple[CostRecord, bool]:
     """Create or correct one cost record; returns (record, created)."""
     record = (
-        CostRecord.objects.select_for_update()
+        CostRecord.objects.select_for_update(of=("self",))
         .filter(system=system, fiscal_year=fiscal_year, kind=kind)
         .first()
     )
@@ -110,7 +110,7 @@ def cost_save(
 
 @transaction.atomic
 def cost_delete(*, record: CostRecord, user, reason: str, seen=ANY) -> None:
-    current = CostRecord.objects.select_for_update().filter(pk=record.pk).first()
+    current = CostRecord.objects.select_for_update(of=("self",)).filter(pk=record.pk).first()
     if current is None:
         return
     _check(current, seen, system=current.system, fiscal_year=current.fiscal_year, user=user)

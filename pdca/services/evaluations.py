@@ -189,7 +189,7 @@ def demo_evaluation_create(
 def demo_evaluations_remove(*, user) -> int:
     """Delete the evaluations still marked as demo (anything a person worked on is no longer)."""
     removed = 0
-    for evaluation in Evaluation.objects.select_for_update().filter(is_demo=True):
+    for evaluation in Evaluation.objects.select_for_update(of=("self",)).filter(is_demo=True):
         delete_recorded(evaluation, user=user, reason="デモ用の架空の評価を削除")
         removed += 1
     return removed

@@ -61,7 +61,7 @@ def publish_fiscal_year(*, fiscal_year: int, user, force_reason: str = "") -> Pu
         raise PermissionDenied
     check_cycle_year(fiscal_year)
     # Lock this year's evaluations so none is reopened while the snapshot is taken.
-    list(Evaluation.objects.select_for_update().filter(fiscal_year=fiscal_year))
+    list(Evaluation.objects.select_for_update(of=("self",)).filter(fiscal_year=fiscal_year))
     waiting = unapproved_items(fiscal_year)
     if waiting and not force_reason.strip():
         raise PublishBlocked(waiting)
@@ -95,7 +95,7 @@ def latest_snapshot() -> PublishedSnapshot | None:
 def remove_demo_publications(*, user) -> int:
     """Delete every publication that showed demo data (load_plan --remove-demo)."""
     removed = 0
-    for snapshot in PublishedSnapshot.objects.select_for_update():
+    for snapshot in PublishedSnapshot.objects.select_for_update(of=("self",)):
         if snapshot.document.get("contains_demo_data"):
             delete_recorded(snapshot, user=user, reason="デモを含む公表を削除")
             removed += 1

@@ -20,7 +20,7 @@ def stderr_log():
 
 
 def test_a_server_error_is_logged_with_its_traceback(client, monkeypatch, stderr_log):
-    from priorities import views
+    from pdca.views import public as views
 
     def broken(*args, **kwargs):
         raise RuntimeError("the open-data document broke")
