@@ -16,7 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpis.importing import COLUMN_LABELS, SHEET_NAME
-from kpis.models import DEMO_NOTICE, Direction, Stage
+from kpis.models import DEMO_NOTICE, Stage
 from kpis.selectors import item_kpis, plan_items
 from priorities.models import Department
 from shizuoka_dx.fiscal import format_fiscal_year, short_fiscal_year
@@ -34,12 +34,8 @@ from shizuoka_dx.xlsx_layout import (
 HOWTO_SHEET = "記入方法"
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 UNLOCKED = Protection(locked=False)
-MEASURES = {
-    Direction.INCREASE: "増やす",
-    Direction.DECREASE: "減らす",
-    Direction.MAINTAIN: "維持する",
-    Direction.MILESTONE: "段階（未着手・着手・完了）",
-}
+# A milestone KPI is entered as one of its stages, so the sheet names them instead of 完了目標.
+STAGED_MEASURE = f"段階（{'・'.join(Stage.labels)}）"
 
 
 class UnknownDepartment(ValueError):
@@ -87,7 +83,7 @@ def template_rows(*, fiscal_year: int, department: str | None = None) -> list[Te
             previous = next(
                 (a for a in kpi.actuals.all() if a.fiscal_year == fiscal_year - 1), None
             )
-            measure = MEASURES.get(kpi.direction, kpi.direction)
+            measure = STAGED_MEASURE if kpi.is_milestone else kpi.get_direction_display()
             if kpi.cumulative:
                 measure += "（累計）"
             rows[kpi.code] = TemplateRow(

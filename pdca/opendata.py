@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from kpis.calculations import Summary, combine
-from kpis.models import DEMO_NOTICE
+from kpis.models import DEMO_NOTICE, Direction, Operator
 from kpis.progress import evaluations, summarize_kpis
 from kpis.selectors import item_kpis, plan_items
 from priorities.models import Plan
@@ -301,13 +301,13 @@ def kpi_rows(document: dict):
                     kpi["code"],
                     kpi["name"],
                     kpi["unit"] or "",
-                    DIRECTION_LABELS.get(kpi["direction"], kpi["direction"]),
+                    Direction(kpi["direction"]).label,
                     "累計" if kpi["cumulative"] else "",
                     kpi["baseline"]["value"],
                     kpi["baseline"]["fiscal_year"],
                     kpi["baseline"]["text"] or "",
                     kpi["target"]["value"],
-                    OPERATOR_LABELS.get(kpi["target"]["operator"], ""),
+                    Operator(kpi["target"]["operator"]).label if kpi["target"]["operator"] else "",
                     kpi["target"]["fiscal_year"],
                     kpi["target"]["text"] or "",
                     latest["fiscal_year"] if latest else None,
@@ -317,12 +317,3 @@ def kpi_rows(document: dict):
                     latest["reason"] if latest else "",
                     ("はい" if latest["demo"] else "") if latest else "",
                 ]
-
-
-DIRECTION_LABELS = {
-    "increase": "増やす",
-    "decrease": "減らす",
-    "maintain": "維持する",
-    "milestone": "完了目標",
-}
-OPERATOR_LABELS = {">=": "以上", "<=": "以下"}
