@@ -20,6 +20,7 @@ from kpis.models import DEMO_NOTICE, Stage
 from kpis.selectors import item_kpis, plan_items
 from priorities.models import Department
 from shizuoka_dx.fiscal import format_fiscal_year, short_fiscal_year
+from shizuoka_dx.numbers import plain_number
 from shizuoka_dx.xlsx_layout import (
     BOLD,
     BORDER,
@@ -94,18 +95,11 @@ def template_rows(*, fiscal_year: int, department: str | None = None) -> list[Te
                 measure=measure,
                 baseline=_printed(kpi.baseline_text, kpi.baseline_value),
                 target=_printed(kpi.target_text, kpi.target_value),
-                previous=(previous.stage or _plain(previous.value)) if previous else None,
+                previous=(previous.stage or plain_number(previous.value)) if previous else None,
                 previous_is_demo=bool(previous and previous.is_demo),
                 milestone=kpi.is_milestone,
             )
     return list(rows.values())
-
-
-def _plain(value):
-    """Decimal → int or float, so that the cell is a number Excel shows with separators."""
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 # ---- the workbook ----------------------------------------------------------------------
