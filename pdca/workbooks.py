@@ -17,12 +17,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpis.models import DEMO_NOTICE
-from shizuoka_dx.fiscal import era_year, format_fiscal_year, short_fiscal_year
+from pdca.presentation import item_kpis, latest_year, years_with_actuals
+from shizuoka_dx.fiscal import era_year, fiscal_year_of, format_fiscal_year, short_fiscal_year
 from shizuoka_dx.xlsx_layout import (
     BOLD,
     CENTER,
@@ -46,22 +48,9 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 # ---- what the sheets show (plain values) -----------------------------------------------
 
 
-def fiscal_years_with_actuals(document: dict) -> list[int]:
-    return sorted(
-        {
-            actual["fiscal_year"]
-            for item in document["items"]
-            for initiative in item["initiatives"]
-            for kpi in initiative["kpis"]
-            for actual in kpi["actuals"]
-        }
-    )
-
-
-def latest_fiscal_year(document: dict) -> int | None:
-    """The latest FY that has any actual (the default FY of the workbook)."""
-    years = fiscal_years_with_actuals(document)
-    return years[-1] if years else None
+def workbook_year(document: dict) -> int:
+    """The FY a workbook shows when none is chosen: the latest with any actual, else this one."""
+    return latest_year(document) or fiscal_year_of(timezone.localdate())
 
 
 def plan_years(document: dict) -> list[int]:
@@ -82,19 +71,10 @@ def shown_years(document: dict, fiscal_year: int) -> list[int]:
     to ``fiscal_year``, which is always shown."""
     years = {
         year
-        for year in [*plan_years(document), *fiscal_years_with_actuals(document)]
+        for year in [*plan_years(document), *years_with_actuals(document["items"])]
         if year < fiscal_year
     }
     return [*sorted(years), fiscal_year]
-
-
-def item_kpis(item: dict) -> list[dict]:
-    """The KPIs printed on an item, once each in printed order (a repeated one keeps its note)."""
-    seen: dict[str, dict] = {}
-    for initiative in item["initiatives"]:
-        for kpi in initiative["kpis"]:
-            seen.setdefault(kpi["code"], kpi)
-    return list(seen.values())
 
 
 def _most_common_year(years) -> int | None:

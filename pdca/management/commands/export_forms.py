@@ -1,13 +1,11 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from pdca.opendata import build_document
-from pdca.workbooks import forms_workbook, latest_fiscal_year
+from pdca.workbooks import forms_workbook, workbook_year
 from shizuoka_dx.fiscal import (
     FiscalYearError,
-    fiscal_year_of,
     format_fiscal_year,
     parse_fiscal_year,
 )
@@ -45,7 +43,7 @@ class Command(BaseCommand):
             except FiscalYearError as exc:
                 raise CommandError(f"--fy: {exc}") from None
         else:
-            fiscal_year = latest_fiscal_year(document) or fiscal_year_of(timezone.localdate())
+            fiscal_year = workbook_year(document)
         item_codes = None
         if item:
             code = item.strip()
