@@ -57,6 +57,17 @@ def _fy_label(year: int) -> str:
     return f"{short_fiscal_year(year)}（{year}）"
 
 
+def _point(year: int, value, name: str, symbol: str, size: int, color: str) -> go.Scatter:
+    """One marked point of a trend chart (the baseline, the target)."""
+    return go.Scatter(
+        x=[year],
+        y=[value],
+        name=name,
+        mode="markers",
+        marker={"symbol": symbol, "size": size, "color": COLORS[color]},
+    )
+
+
 def trend_figure(spec: KpiSpec, *, unit: str, actuals: Iterable[tuple]) -> dict:
     """Baseline point, actuals, the expected path from baseline to target, and the target.
 
@@ -71,12 +82,13 @@ def trend_figure(spec: KpiSpec, *, unit: str, actuals: Iterable[tuple]) -> dict:
     start_value = 0 if staged or baseline is None else baseline
     if not staged and baseline is not None and spec.baseline_fiscal_year:
         figure.add_trace(
-            go.Scatter(
-                x=[spec.baseline_fiscal_year],
-                y=[baseline],
-                name="現状値（計画策定時）",
-                mode="markers",
-                marker={"symbol": "square", "size": 12, "color": COLORS["expected"]},
+            _point(
+                spec.baseline_fiscal_year,
+                baseline,
+                "現状値（計画策定時）",
+                "square",
+                12,
+                "expected",
             )
         )
     target_value = plain_number(HUNDRED if staged else spec.target)
@@ -96,13 +108,7 @@ def trend_figure(spec: KpiSpec, *, unit: str, actuals: Iterable[tuple]) -> dict:
             )
         )
         figure.add_trace(
-            go.Scatter(
-                x=[spec.target_fiscal_year],
-                y=[target_value],
-                name="目標値",
-                mode="markers",
-                marker={"symbol": "star", "size": 16, "color": COLORS["target"]},
-            )
+            _point(spec.target_fiscal_year, target_value, "目標値", "star", 16, "target")
         )
     points = [
         (year, plain_number(STAGE_RATES[value] if staged else value), grade)

@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kpis.calculations import GRADES
 from kpis.models import DEMO_NOTICE
 from pdca.presentation import item_kpis, latest_year, years_with_actuals
 from shizuoka_dx.fiscal import era_year, fiscal_year_of, format_fiscal_year, short_fiscal_year
@@ -189,6 +190,20 @@ def write_cover(ws: Worksheet, document: dict, *, fiscal_year: int, contents: li
 # ---- Form ① --------------------------------------------------------------------------
 
 
+def write_title(sheet: SheetWriter, document: dict, title: str, subtitle: str) -> int:
+    """The title lines of a Form ①/② sheet (and the demo notice); returns how many there are,
+    the rows repeated on every printed page."""
+    sheet.put(1, title, span=sheet.last_column, font=TITLE_FONT, border=False)
+    sheet.next()
+    sheet.put(1, subtitle, span=sheet.last_column, border=False)
+    sheet.next()
+    if not document.get("contains_demo_data"):
+        return 2
+    sheet.put(1, DEMO_NOTICE, span=sheet.last_column, font=NOTICE_FONT, border=False)
+    sheet.next()
+    return 3
+
+
 def _grade_text(actual: dict | None) -> str:
     if actual is None:
         return "未測定"
@@ -214,31 +229,17 @@ def write_item(
     pillar = next((p for p in document["pillars"] if p["number"] == item["pillar"]), None)
     pillar_text = f"基本方針の柱{item['pillar']}　{pillar['title']}" if pillar else ""
 
-    sheet.put(
-        1,
-        f"様式①　{pillar_text}　｜　重点項目 {item['code']}　{item['title']}",
-        span=last,
-        font=TITLE_FONT,
-        border=False,
-    )
-    sheet.next()
     departments = "、".join(item["departments"]) or "－"
-    sheet.put(
-        1,
+    title_rows = write_title(
+        sheet,
+        document,
+        f"様式①　{pillar_text}　｜　重点項目 {item['code']}　{item['title']}",
         f"所管課: {departments}　／　対象年度: {format_fiscal_year(fiscal_year)}",
-        span=last,
-        border=False,
     )
-    sheet.next()
-    title_rows = 2
-    if document.get("contains_demo_data"):
-        sheet.put(1, DEMO_NOTICE, span=last, font=NOTICE_FONT, border=False)
-        sheet.next()
-        title_rows = 3
     summary = item.get("summary") or {}
     if summary.get("fiscal_year") == fiscal_year and summary.get("progress_percent") is not None:
         grades = summary["grades"]
-        counts = "・".join(f"{g} {grades.get(g, 0)}件" for g in ("A", "B", "C", "D"))
+        counts = "・".join(f"{g} {grades.get(g, 0)}件" for g in GRADES if g != "-")
         sheet.put(
             1,
             f"進捗（{format_fiscal_year(fiscal_year, western=False)}）: "
@@ -437,23 +438,13 @@ def write_form2(
     sheet = SheetWriter(ws, widths)
     last = sheet.last_column
     where = f"{form.item['code']} {form.item['title']}　" if form.item else ""
-    sheet.put(
-        1, f"様式②　{where}{form.label}{system['name']}", span=last, font=TITLE_FONT, border=False
-    )
-    sheet.next()
     codes = "、".join(system["items"]) or "－"
-    sheet.put(
-        1,
+    title_rows = write_title(
+        sheet,
+        document,
+        f"様式②　{where}{form.label}{system['name']}",
         f"所管課: {system['department'] or '－'}　／　掲載している重点項目: {codes}",
-        span=last,
-        border=False,
     )
-    sheet.next()
-    title_rows = 2
-    if document.get("contains_demo_data"):
-        sheet.put(1, DEMO_NOTICE, span=last, font=NOTICE_FONT, border=False)
-        sheet.next()
-        title_rows = 3
     sheet.next()
 
     def block(pdca: str, heading: str, rows: list[tuple[str, object]]):

@@ -9,6 +9,7 @@ from shizuoka_dx.fiscal import (
     format_fiscal_year,
     parse_fiscal_year,
 )
+from shizuoka_dx.spreadsheets import check_xlsx_path, save_xlsx
 
 
 class Command(BaseCommand):
@@ -32,10 +33,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, fy, item, pillar, output, **options):
-        if output.suffix.lower() != ".xlsx":
-            raise CommandError(
-                f"書き出し先「{output}」の拡張子を .xlsx にしてください（例: --output 様式.xlsx）。"
-            )
+        check_xlsx_path(output, example="様式.xlsx")
         document = build_document()
         if fy:
             try:
@@ -62,9 +60,7 @@ class Command(BaseCommand):
                 )
             item_codes = {entry["code"] for entry in document["items"] if entry["pillar"] == pillar}
         book = forms_workbook(document, fiscal_year=fiscal_year, item_codes=item_codes)
-        if output.parent and not output.parent.exists():
-            raise CommandError(f"書き出し先のフォルダ「{output.parent}」がありません。")
-        book.save(output)
+        save_xlsx(book, output)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{output} に書き出しました（{format_fiscal_year(fiscal_year)}、"
