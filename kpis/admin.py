@@ -3,23 +3,15 @@ from import_export.admin import ImportExportMixin
 
 from kpis.models import Actual, Kpi, KpiPlacement
 from kpis.resources import KpiResource
-from shizuoka_dx.admin import RecordedAdmin
+from shizuoka_dx.admin import ReadOnlyInline, RecordedAdmin
 from shizuoka_dx.resources import FORMATS
 
 
-class ActualInline(admin.TabularInline):
-    """The KPI's actuals, for reading: they are changed on their own admin page or the staff
-    pages, through the one write path (a locked year must not block saving the KPI)."""
+class ActualInline(ReadOnlyInline):
+    """The KPI's actuals (changed on their own admin page or the staff pages)."""
 
     model = Actual
     fields = ["fiscal_year", "value", "stage", "note", "is_demo", "entered_by"]
-    readonly_fields = fields
-    extra = 0
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 class KpiPlacementInline(admin.TabularInline):

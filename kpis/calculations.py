@@ -71,6 +71,35 @@ class KpiSpec:
         """以上 or 以下 for a threshold KPI; a target equal to its baseline means 以上."""
         return self.operator or AT_LEAST
 
+    @property
+    def baseline_counts_as_zero(self) -> bool:
+        """A KPI measured by numbers whose baseline has no number: rule 1 counts it as 0."""
+        return self.kind != STAGED and self.baseline is None
+
+    @property
+    def description(self) -> str:
+        """How the KPI is measured, in plain Japanese (the 測り方 line of the KPI page)."""
+        if self.kind == STAGED:
+            stages = "・".join(f"{stage} {number(rate)}%" for stage, rate in STAGE_RATES.items())
+            text = f"段階で測ります（{stages}）"
+        elif self.operator == AT_LEAST:
+            text = "目標値以上で達成（達成していれば 100%）"
+        elif self.operator == AT_MOST:
+            text = "目標値以下で達成（達成していれば 100%）"
+        elif self.kind == THRESHOLD:
+            text = "目標値を保てば達成（100%）"
+        else:
+            text = "現状値から目標値までのうち、どこまで進んだか"
+        if self.cumulative:
+            text += "。実績は年度末までの累計です"
+        return text
+
+
+def grade_title(grade: str) -> str:
+    """A grade as people read it: 「A 順調」…「D 後退・未達」, and 「未測定」 without its mark."""
+    label = GRADE_LABELS[grade]
+    return label if grade == "-" else f"{grade} {label}"
+
 
 @dataclass(frozen=True)
 class Result:
@@ -302,8 +331,3 @@ def combine(summaries: Sequence[Summary]) -> Summary:
     progress = sum(measured, ZERO) / len(measured) if measured else None
     years = [s.fiscal_year for s in summaries if s.fiscal_year is not None]
     return Summary(max(years) if years else None, progress, grades)
-
-
-def latest_fiscal_year(years: Iterable[int]) -> int | None:
-    years = list(years)
-    return max(years) if years else None

@@ -1,14 +1,26 @@
 """Charts as plain figure dicts for plotly.js (drawn by static/js/charts.js).
 
-Functions take plain values (the open-data dicts) and return a JSON-ready figure; nothing here
+Functions take plain values (a KPI's definition as the engine's ``KpiSpec``, numbers) and return a JSON-ready figure; nothing here
 touches the database. Every chart is paired on its page with a table holding the same numbers.
 """
 
+from collections.abc import Iterable
+
 import plotly.graph_objects as go
 
-from kpis.calculations import GRADE_LABELS
+from kpis.calculations import (
+    DEFAULT_BASELINE_FISCAL_YEAR,
+    GRADES,
+    HUNDRED,
+    STAGE_RATES,
+    STAGED,
+    THRESHOLD,
+    KpiSpec,
+    grade_title,
+)
 from shizuoka_dx.charts import base_layout, plain, to_json
 from shizuoka_dx.fiscal import short_fiscal_year
+from shizuoka_dx.numbers import plain_number
 
 COLORS = {
     "A": "#197a4b",
@@ -20,38 +32,53 @@ COLORS = {
     "expected": "#767676",
     "target": "#c20000",
 }
-STAGE_PERCENT = {"未着手": 0, "着手": 50, "完了": 100}
 
 
 def _fy_label(year: int) -> str:
     return f"{short_fiscal_year(year)}（{year}）"
 
 
-def trend_figure(kpi: dict) -> dict:
-    """Baseline point, actuals, the expected path from baseline to target, and the target."""
-    milestone = kpi["direction"] == "milestone"
-    unit = "％（段階）" if milestone else plain(kpi.get("unit") or "")
-    baseline, target = kpi["baseline"], kpi["target"]
+def _point(year: int, value, name: str, symbol: str, size: int, color: str) -> go.Scatter:
+    """One marked point of a trend chart (the baseline, the target)."""
+    return go.Scatter(
+        x=[year],
+        y=[value],
+        name=name,
+        mode="markers",
+        marker={"symbol": symbol, "size": size, "color": COLORS[color]},
+    )
+
+
+def trend_figure(spec: KpiSpec, *, unit: str, actuals: Iterable[tuple]) -> dict:
+    """Baseline point, actuals, the expected path from baseline to target, and the target.
+
+    ``actuals`` are (fiscal year, value or stage, grade), oldest first; a stage is drawn at the
+    engine's percentage for it.
+    """
+    staged = spec.kind == STAGED
+    unit = "％（段階）" if staged else plain(unit)
+    baseline = plain_number(spec.baseline)
     figure = go.Figure()
-    start_year = baseline["fiscal_year"] or 2023
-    start_value = 0 if milestone else (baseline["value"] if baseline["value"] is not None else 0)
-    if not milestone and baseline["value"] is not None and baseline["fiscal_year"]:
+    start_year = spec.baseline_fiscal_year or DEFAULT_BASELINE_FISCAL_YEAR
+    start_value = 0 if staged or baseline is None else baseline
+    if not staged and baseline is not None and spec.baseline_fiscal_year:
         figure.add_trace(
-            go.Scatter(
-                x=[baseline["fiscal_year"]],
-                y=[baseline["value"]],
-                name="現状値（計画策定時）",
-                mode="markers",
-                marker={"symbol": "square", "size": 12, "color": COLORS["expected"]},
+            _point(
+                spec.baseline_fiscal_year,
+                baseline,
+                "現状値（計画策定時）",
+                "square",
+                12,
+                "expected",
             )
         )
-    target_value = 100 if milestone else target["value"]
-    if target_value is not None and target["fiscal_year"]:
-        threshold = target.get("operator") or (
-            baseline["value"] is not None and baseline["value"] == target["value"]
-        )
-        path_x = [start_year, target["fiscal_year"]]
-        path_y = [target_value, target_value] if threshold else [start_value, target_value]
+    target_value = plain_number(HUNDRED if staged else spec.target)
+    if target_value is not None and spec.target_fiscal_year:
+        path_x = [start_year, spec.target_fiscal_year]
+        if spec.kind == THRESHOLD:
+            path_y = [target_value, target_value]
+        else:
+            path_y = [start_value, target_value]
         figure.add_trace(
             go.Scatter(
                 x=path_x,
@@ -62,17 +89,11 @@ def trend_figure(kpi: dict) -> dict:
             )
         )
         figure.add_trace(
-            go.Scatter(
-                x=[target["fiscal_year"]],
-                y=[target_value],
-                name="目標値",
-                mode="markers",
-                marker={"symbol": "star", "size": 16, "color": COLORS["target"]},
-            )
+            _point(spec.target_fiscal_year, target_value, "目標値", "star", 16, "target")
         )
     points = [
-        (a["fiscal_year"], STAGE_PERCENT[a["value"]] if milestone else a["value"], a["grade"])
-        for a in kpi["actuals"]
+        (year, plain_number(STAGE_RATES[value] if staged else value), grade)
+        for year, value, grade in actuals
     ]
     if points:
         figure.add_trace(
@@ -87,7 +108,7 @@ def trend_figure(kpi: dict) -> dict:
                 line={"color": COLORS["actual"]},
             )
         )
-    years = sorted({start_year, target["fiscal_year"] or start_year, *(p[0] for p in points)})
+    years = sorted({start_year, spec.target_fiscal_year or start_year, *(p[0] for p in points)})
     years = list(range(min(years), max(years) + 1))
     figure.update_layout(
         **base_layout(
@@ -105,8 +126,8 @@ def trend_figure(kpi: dict) -> dict:
 
 def grade_figure(grades: dict) -> dict:
     """How many KPIs have each grade: bars labelled with the grade and its count."""
-    keys = ["A", "B", "C", "D", "-"]
-    labels = [f"{k if k != '-' else ''} {GRADE_LABELS[k]}".strip() for k in keys]
+    keys = GRADES
+    labels = [grade_title(k) for k in keys]
     counts = [grades.get(k, 0) for k in keys]
     figure = go.Figure(
         go.Bar(

@@ -17,7 +17,7 @@ class Direction(models.TextChoices):
     INCREASE = "increase", "増やす"
     DECREASE = "decrease", "減らす"
     MAINTAIN = "maintain", "維持する"
-    MILESTONE = "milestone", "段階で測る（完了目標）"
+    MILESTONE = "milestone", "完了目標"
 
 
 class Operator(models.TextChoices):

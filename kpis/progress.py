@@ -5,7 +5,7 @@ Callers prefetch ``actuals`` on the KPIs they pass; nothing here queries the dat
 
 from collections.abc import Iterable, Sequence
 
-from kpis.calculations import Result, Summary, latest_fiscal_year, summarize
+from kpis.calculations import Result, Summary, summarize
 from kpis.models import Actual, Kpi
 
 
@@ -22,11 +22,14 @@ def evaluations(kpi: Kpi) -> list[tuple[Actual, Result]]:
 
 
 def years_with_actuals(kpis: Iterable[Kpi]) -> list[int]:
+    """The FYs any of ``kpis`` has an actual for, oldest first."""
     return sorted({a.fiscal_year for kpi in kpis for a in kpi.actuals.all()})
 
 
 def latest_year(kpis: Iterable[Kpi]) -> int | None:
-    return latest_fiscal_year(a.fiscal_year for kpi in kpis for a in kpi.actuals.all())
+    """The latest FY any of ``kpis`` has an actual for (None: none has one)."""
+    years = years_with_actuals(kpis)
+    return years[-1] if years else None
 
 
 def results_at(

@@ -41,3 +41,10 @@ def item_kpis(item) -> list:
         for placement in initiative.kpi_placements.all():
             seen.setdefault(placement.kpi.pk, placement.kpi)
     return list(seen.values())
+
+
+def years_with_actuals() -> list[int]:
+    """The FYs any KPI has an actual for, oldest first (one query, whatever the plan's size)."""
+    return list(
+        Actual.objects.order_by("fiscal_year").values_list("fiscal_year", flat=True).distinct()
+    )

@@ -16,10 +16,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kpis.importing import COLUMN_LABELS, SHEET_NAME
-from kpis.models import DEMO_NOTICE, Direction, Stage
+from kpis.models import DEMO_NOTICE, Stage
 from kpis.selectors import item_kpis, plan_items
 from priorities.models import Department
 from shizuoka_dx.fiscal import format_fiscal_year, short_fiscal_year
+from shizuoka_dx.numbers import plain_number
 from shizuoka_dx.xlsx_layout import (
     BOLD,
     BORDER,
@@ -34,12 +35,8 @@ from shizuoka_dx.xlsx_layout import (
 HOWTO_SHEET = "記入方法"
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 UNLOCKED = Protection(locked=False)
-MEASURES = {
-    Direction.INCREASE: "増やす",
-    Direction.DECREASE: "減らす",
-    Direction.MAINTAIN: "維持する",
-    Direction.MILESTONE: "段階（未着手・着手・完了）",
-}
+# A milestone KPI is entered as one of its stages, so the sheet names them instead of 完了目標.
+STAGED_MEASURE = f"段階（{'・'.join(Stage.labels)}）"
 
 
 class UnknownDepartment(ValueError):
@@ -87,7 +84,7 @@ def template_rows(*, fiscal_year: int, department: str | None = None) -> list[Te
             previous = next(
                 (a for a in kpi.actuals.all() if a.fiscal_year == fiscal_year - 1), None
             )
-            measure = MEASURES.get(kpi.direction, kpi.direction)
+            measure = STAGED_MEASURE if kpi.is_milestone else kpi.get_direction_display()
             if kpi.cumulative:
                 measure += "（累計）"
             rows[kpi.code] = TemplateRow(
@@ -98,18 +95,11 @@ def template_rows(*, fiscal_year: int, department: str | None = None) -> list[Te
                 measure=measure,
                 baseline=_printed(kpi.baseline_text, kpi.baseline_value),
                 target=_printed(kpi.target_text, kpi.target_value),
-                previous=(previous.stage or _plain(previous.value)) if previous else None,
+                previous=(previous.stage or plain_number(previous.value)) if previous else None,
                 previous_is_demo=bool(previous and previous.is_demo),
                 milestone=kpi.is_milestone,
             )
     return list(rows.values())
-
-
-def _plain(value):
-    """Decimal → int or float, so that the cell is a number Excel shows with separators."""
-    if value is None:
-        return None
-    return int(value) if value == value.to_integral_value() else float(value)
 
 
 # ---- the workbook ----------------------------------------------------------------------

@@ -41,7 +41,12 @@ class RecordedChangeForm(forms.ModelForm):
 
 
 class ServiceWriteAdmin(ImportExportMixin, SimpleHistoryAdmin):
-    """Shared shape: add, change and delete go through a service; no bulk delete."""
+    """Shared shape: add, change and delete go through a service; no bulk delete.
+
+    Each admin says how its service checks, saves and deletes one record: ``refusal(instance,
+    user, cleaned)``, ``refusal_to_delete(obj, user)``, ``write(obj, user, *, seen, reason)`` and
+    ``remove(obj, user, *, reason)``.
+    """
 
     form = RecordedChangeForm
     formats = FORMATS
@@ -74,15 +79,26 @@ class ServiceWriteAdmin(ImportExportMixin, SimpleHistoryAdmin):
         return WithService
 
     def save_model(self, request, obj, form, change):
+        cleaned = form.cleaned_data
         try:
-            saved = self.write(obj, request.user, form.cleaned_data)
+            saved = self.write(
+                obj,
+                request.user,
+                seen=cleaned.get("seen_version"),
+                reason=f"管理画面で変更: {cleaned['change_reason']}",
+            )
         except (ActualsRefused, CostRefused) as exc:  # changed by someone since the form checked
             self.message_user(request, str(exc), messages.ERROR)
             return
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
-        self.remove(obj, request.user)
+        self.remove(obj, request.user, reason="管理画面で削除")
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or self.refusal_to_delete(obj, request.user) is None
 
 
 @admin.register(Actual)
@@ -112,25 +128,23 @@ class ActualAdmin(ServiceWriteAdmin):
             return " ".join(exc.errors)
         return None
 
-    def write(self, obj, user, cleaned):
+    def refusal_to_delete(self, obj, user) -> str | None:
+        return refusal_to_delete(obj, user)
+
+    def write(self, obj, user, *, seen, reason):
         saved, _ = actual_save(
             kpi=obj.kpi,
             fiscal_year=obj.fiscal_year,
             parsed=ParsedValue(obj.value, obj.stage),
             note=obj.note,
             user=user,
-            seen=cleaned.get("seen_version"),
-            reason=f"管理画面で変更: {cleaned['change_reason']}",
+            seen=seen,
+            reason=reason,
         )
         return saved
 
-    def remove(self, obj, user):
-        actual_delete(actual=obj, user=user, seen=obj.version, reason="管理画面で削除")
-
-    def has_delete_permission(self, request, obj=None):
-        if not super().has_delete_permission(request, obj):
-            return False
-        return obj is None or refusal_to_delete(obj, request.user) is None
+    def remove(self, obj, user, *, reason) -> None:
+        actual_delete(actual=obj, user=user, seen=obj.version, reason=reason)
 
 
 @admin.register(CostRecord)
@@ -157,7 +171,10 @@ class CostRecordAdmin(ServiceWriteAdmin):
             )
         return None
 
-    def write(self, obj, user, cleaned):
+    def refusal_to_delete(self, obj, user) -> str | None:
+        return cost_refusal(system=obj.system, fiscal_year=obj.fiscal_year, user=user)
+
+    def write(self, obj, user, *, seen, reason):
         saved, _ = cost_save(
             system=obj.system,
             fiscal_year=obj.fiscal_year,
@@ -165,22 +182,13 @@ class CostRecordAdmin(ServiceWriteAdmin):
             thousand_yen=obj.thousand_yen,
             note=obj.note,
             user=user,
-            seen=cleaned.get("seen_version"),
-            reason=f"管理画面で変更: {cleaned['change_reason']}",
+            seen=seen,
+            reason=reason,
         )
         return saved
 
-    def remove(self, obj, user):
-        cost_delete(record=obj, user=user, seen=obj.version, reason="管理画面で削除")
-
-    def has_delete_permission(self, request, obj=None):
-        if not super().has_delete_permission(request, obj):
-            return False
-        if obj is None:
-            return True
-        return (
-            cost_refusal(system=obj.system, fiscal_year=obj.fiscal_year, user=request.user) is None
-        )
+    def remove(self, obj, user, *, reason) -> None:
+        cost_delete(record=obj, user=user, seen=obj.version, reason=reason)
 
 
 class ReadOnlyAdmin(SimpleHistoryAdmin):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from kpis.calculations import Summary, combine, summarize
-from kpis.progress import results_at, years_with_actuals
+from kpis.progress import latest_year, results_at, years_with_actuals
 from kpis.selectors import item_kpis, plan_items
 from pdca.models import Evaluation
 from priorities.models import PriorityItem
@@ -44,14 +44,13 @@ def build_dashboard(
 ) -> Dashboard:
     items = list(plan_items().filter(pk__in=PriorityItem.objects.for_user(user).values("pk")))
     kpis_by_item = {item.pk: item_kpis(item) for item in items}
-    years = years_with_actuals(kpi for kpis in kpis_by_item.values() for kpi in kpis)
-    year = fiscal_year if fiscal_year is not None else (years[-1] if years else None)
+    every_kpi = [kpi for kpis in kpis_by_item.values() for kpi in kpis]
+    years = years_with_actuals(every_kpi)
+    year = fiscal_year if fiscal_year is not None else latest_year(every_kpi)
     evaluations = {
         e.item_id: e for e in Evaluation.objects.filter(fiscal_year=year, item__in=items)
     }
-    has_demo = any(
-        a.is_demo for kpis in kpis_by_item.values() for k in kpis for a in k.actuals.all()
-    )
+    has_demo = any(a.is_demo for kpi in every_kpi for a in kpi.actuals.all())
     pillars: dict[int, PillarRow] = {}
     attention = []
     flagged = set()

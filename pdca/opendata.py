@@ -5,44 +5,28 @@ rows (``kpi_rows``) and the views and commands only render them, so the page, th
 ``export_opendata`` and the CSV can never disagree.
 """
 
-from decimal import Decimal
-
 from django.utils import timezone
 
 from kpis.calculations import Summary, combine
-from kpis.models import DEMO_NOTICE
+from kpis.models import DEMO_NOTICE, Direction, Operator
 from kpis.progress import evaluations, summarize_kpis
 from kpis.selectors import item_kpis, plan_items
 from priorities.models import Plan
+from shizuoka_dx.numbers import plain_number
 from systems.effectiveness import effectiveness, figure_json
 from systems.selectors import form2_systems
 
 SCHEMA_VERSION = "1"
 
 
-def json_number(value: Decimal | None):
-    """Decimal → int when whole, else float (JSON has no decimal type); None stays None."""
-    if value is None:
-        return None
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
-
-
-def bullets(item, section: str) -> list[str]:
-    return [
-        b.text for b in sorted(item.bullets.all(), key=lambda b: b.order) if b.section == section
-    ]
-
-
 def point(value, fiscal_year, text) -> dict:
-    return {"value": json_number(value), "fiscal_year": fiscal_year, "text": text or None}
+    return {"value": plain_number(value), "fiscal_year": fiscal_year, "text": text or None}
 
 
 def summary_json(summary) -> dict:
     return {
         "fiscal_year": summary.fiscal_year,
-        "progress_percent": json_number(summary.progress_percent),
+        "progress_percent": plain_number(summary.progress_percent),
         "grades": dict(summary.grades),
         "unmeasured": summary.unmeasured,
         "kpi_count": summary.measured + summary.unmeasured,
@@ -64,9 +48,9 @@ def kpi_json(kpi) -> dict:
         "actuals": [
             {
                 "fiscal_year": actual.fiscal_year,
-                "value": actual.stage or json_number(actual.value),
-                "rate_percent": json_number(result.rate_percent),
-                "expected_percent": json_number(result.expected_percent),
+                "value": actual.stage or plain_number(actual.value),
+                "rate_percent": plain_number(result.rate_percent),
+                "expected_percent": plain_number(result.expected_percent),
                 "grade": result.grade,
                 "grade_label": result.label,
                 "reason": result.reason,
@@ -80,7 +64,7 @@ def kpi_json(kpi) -> dict:
 
 def money_json(obj, prefix: str) -> dict:
     return {
-        "thousand_yen": json_number(getattr(obj, f"{prefix}_thousand_yen")),
+        "thousand_yen": plain_number(getattr(obj, f"{prefix}_thousand_yen")),
         "text": getattr(obj, f"{prefix}_text") or None,
         "fiscal_year": getattr(obj, f"{prefix}_fiscal_year"),
         "planned": getattr(obj, f"{prefix}_planned"),
@@ -110,7 +94,7 @@ def system_json(system) -> dict:
             {
                 "fiscal_year": cost.fiscal_year,
                 "kind": cost.kind,
-                "thousand_yen": json_number(cost.thousand_yen),
+                "thousand_yen": plain_number(cost.thousand_yen),
                 "demo": cost.is_demo,
             }
             for cost in system.costs.all()
@@ -185,9 +169,9 @@ def build_document(
                 "pillar": item.pillar.number,
                 "has_form2": item.has_form2,
                 "departments": [d.name for d in item.departments.all()],
-                "as_is": bullets(item, "as_is"),
-                "to_be": bullets(item, "to_be"),
-                "gap": bullets(item, "gap"),
+                "as_is": item.narrative("as_is"),
+                "to_be": item.narrative("to_be"),
+                "gap": item.narrative("gap"),
                 "systems": [tool.name for tool in item.tools.all()],
                 "tools": [
                     {
@@ -301,13 +285,13 @@ def kpi_rows(document: dict):
                     kpi["code"],
                     kpi["name"],
                     kpi["unit"] or "",
-                    DIRECTION_LABELS.get(kpi["direction"], kpi["direction"]),
+                    Direction(kpi["direction"]).label,
                     "累計" if kpi["cumulative"] else "",
                     kpi["baseline"]["value"],
                     kpi["baseline"]["fiscal_year"],
                     kpi["baseline"]["text"] or "",
                     kpi["target"]["value"],
-                    OPERATOR_LABELS.get(kpi["target"]["operator"], ""),
+                    Operator(kpi["target"]["operator"]).label if kpi["target"]["operator"] else "",
                     kpi["target"]["fiscal_year"],
                     kpi["target"]["text"] or "",
                     latest["fiscal_year"] if latest else None,
@@ -317,12 +301,3 @@ def kpi_rows(document: dict):
                     latest["reason"] if latest else "",
                     ("はい" if latest["demo"] else "") if latest else "",
                 ]
-
-
-DIRECTION_LABELS = {
-    "increase": "増やす",
-    "decrease": "減らす",
-    "maintain": "維持する",
-    "milestone": "完了目標",
-}
-OPERATOR_LABELS = {">=": "以上", "<=": "以下"}

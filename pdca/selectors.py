@@ -4,10 +4,11 @@ that hold a KPI's actuals fixed."""
 from django.db.models import Max, Min
 
 from kpis.calculations import DEFAULT_BASELINE_FISCAL_YEAR
-from kpis.models import Kpi, KpiPlacement
+from kpis.models import Actual, Kpi, KpiPlacement
 from pdca.models import Evaluation
 from priorities.models import RoadmapEntry
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year
+from systems.models import CostRecord
 
 LOCKING = (Evaluation.Status.APPROVED, Evaluation.Status.PUBLISHED)
 
@@ -71,3 +72,11 @@ def evaluations_over(pairs, *, for_update: bool = False):
         ]
         for kpi_id, year in pairs
     }
+
+
+def contains_demo_data() -> bool:
+    """Whether any actual or recorded cost is a made-up demo value (the pages then say so)."""
+    return (
+        Actual.objects.filter(is_demo=True).exists()
+        or CostRecord.objects.filter(is_demo=True).exists()
+    )

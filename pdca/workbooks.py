@@ -17,12 +17,15 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kpis.calculations import GRADES
 from kpis.models import DEMO_NOTICE
-from shizuoka_dx.fiscal import era_year, format_fiscal_year, short_fiscal_year
+from pdca.presentation import item_kpis, latest_year, years_with_actuals
+from shizuoka_dx.fiscal import era_year, fiscal_year_of, format_fiscal_year, short_fiscal_year
 from shizuoka_dx.xlsx_layout import (
     BOLD,
     CENTER,
@@ -46,22 +49,9 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 # ---- what the sheets show (plain values) -----------------------------------------------
 
 
-def fiscal_years_with_actuals(document: dict) -> list[int]:
-    return sorted(
-        {
-            actual["fiscal_year"]
-            for item in document["items"]
-            for initiative in item["initiatives"]
-            for kpi in initiative["kpis"]
-            for actual in kpi["actuals"]
-        }
-    )
-
-
-def latest_fiscal_year(document: dict) -> int | None:
-    """The latest FY that has any actual (the default FY of the workbook)."""
-    years = fiscal_years_with_actuals(document)
-    return years[-1] if years else None
+def workbook_year(document: dict) -> int:
+    """The FY a workbook shows when none is chosen: the latest with any actual, else this one."""
+    return latest_year(document) or fiscal_year_of(timezone.localdate())
 
 
 def plan_years(document: dict) -> list[int]:
@@ -82,19 +72,10 @@ def shown_years(document: dict, fiscal_year: int) -> list[int]:
     to ``fiscal_year``, which is always shown."""
     years = {
         year
-        for year in [*plan_years(document), *fiscal_years_with_actuals(document)]
+        for year in [*plan_years(document), *years_with_actuals(document["items"])]
         if year < fiscal_year
     }
     return [*sorted(years), fiscal_year]
-
-
-def item_kpis(item: dict) -> list[dict]:
-    """The KPIs printed on an item, once each in printed order (a repeated one keeps its note)."""
-    seen: dict[str, dict] = {}
-    for initiative in item["initiatives"]:
-        for kpi in initiative["kpis"]:
-            seen.setdefault(kpi["code"], kpi)
-    return list(seen.values())
 
 
 def _most_common_year(years) -> int | None:
@@ -209,6 +190,20 @@ def write_cover(ws: Worksheet, document: dict, *, fiscal_year: int, contents: li
 # ---- Form ① --------------------------------------------------------------------------
 
 
+def write_title(sheet: SheetWriter, document: dict, title: str, subtitle: str) -> int:
+    """The title lines of a Form ①/② sheet (and the demo notice); returns how many there are,
+    the rows repeated on every printed page."""
+    sheet.put(1, title, span=sheet.last_column, font=TITLE_FONT, border=False)
+    sheet.next()
+    sheet.put(1, subtitle, span=sheet.last_column, border=False)
+    sheet.next()
+    if not document.get("contains_demo_data"):
+        return 2
+    sheet.put(1, DEMO_NOTICE, span=sheet.last_column, font=NOTICE_FONT, border=False)
+    sheet.next()
+    return 3
+
+
 def _grade_text(actual: dict | None) -> str:
     if actual is None:
         return "未測定"
@@ -234,31 +229,17 @@ def write_item(
     pillar = next((p for p in document["pillars"] if p["number"] == item["pillar"]), None)
     pillar_text = f"基本方針の柱{item['pillar']}　{pillar['title']}" if pillar else ""
 
-    sheet.put(
-        1,
-        f"様式①　{pillar_text}　｜　重点項目 {item['code']}　{item['title']}",
-        span=last,
-        font=TITLE_FONT,
-        border=False,
-    )
-    sheet.next()
     departments = "、".join(item["departments"]) or "－"
-    sheet.put(
-        1,
+    title_rows = write_title(
+        sheet,
+        document,
+        f"様式①　{pillar_text}　｜　重点項目 {item['code']}　{item['title']}",
         f"所管課: {departments}　／　対象年度: {format_fiscal_year(fiscal_year)}",
-        span=last,
-        border=False,
     )
-    sheet.next()
-    title_rows = 2
-    if document.get("contains_demo_data"):
-        sheet.put(1, DEMO_NOTICE, span=last, font=NOTICE_FONT, border=False)
-        sheet.next()
-        title_rows = 3
     summary = item.get("summary") or {}
     if summary.get("fiscal_year") == fiscal_year and summary.get("progress_percent") is not None:
         grades = summary["grades"]
-        counts = "・".join(f"{g} {grades.get(g, 0)}件" for g in ("A", "B", "C", "D"))
+        counts = "・".join(f"{g} {grades.get(g, 0)}件" for g in GRADES if g != "-")
         sheet.put(
             1,
             f"進捗（{format_fiscal_year(fiscal_year, western=False)}）: "
@@ -457,23 +438,13 @@ def write_form2(
     sheet = SheetWriter(ws, widths)
     last = sheet.last_column
     where = f"{form.item['code']} {form.item['title']}　" if form.item else ""
-    sheet.put(
-        1, f"様式②　{where}{form.label}{system['name']}", span=last, font=TITLE_FONT, border=False
-    )
-    sheet.next()
     codes = "、".join(system["items"]) or "－"
-    sheet.put(
-        1,
+    title_rows = write_title(
+        sheet,
+        document,
+        f"様式②　{where}{form.label}{system['name']}",
         f"所管課: {system['department'] or '－'}　／　掲載している重点項目: {codes}",
-        span=last,
-        border=False,
     )
-    sheet.next()
-    title_rows = 2
-    if document.get("contains_demo_data"):
-        sheet.put(1, DEMO_NOTICE, span=last, font=NOTICE_FONT, border=False)
-        sheet.next()
-        title_rows = 3
     sheet.next()
 
     def block(pdca: str, heading: str, rows: list[tuple[str, object]]):

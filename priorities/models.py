@@ -138,6 +138,11 @@ class PriorityItem(models.Model):
     def get_absolute_url(self):
         return reverse("public:item", kwargs={"code": self.code})
 
+    def narrative(self, section: str) -> list[str]:
+        """The texts of one 現状 / 目指す姿 / 課題 block, in order (``bullets`` prefetched)."""
+        bullets = sorted(self.bullets.all(), key=lambda bullet: bullet.order)
+        return [bullet.text for bullet in bullets if bullet.section == section]
+
 
 class NarrativeBullet(models.Model):
     """One bullet of Form ①'s 現状 / 目指す姿 / 課題 blocks."""

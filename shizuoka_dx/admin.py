@@ -5,6 +5,7 @@ why (「変更の理由」, required). Inline rows saved with the page get the s
 """
 
 from django import forms
+from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 REASON_FIELD = "change_reason"
@@ -46,3 +47,18 @@ class RecordedAdmin(SimpleHistoryAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:  # one by one, so the history records each deletion
             self.delete_model(request, obj)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Records shown for reading beside their parent: they change on their own admin page,
+    through their one write path (so a locked year never blocks saving the parent)."""
+
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False

@@ -12,3 +12,12 @@ def format_number(value) -> str:
     if normalized == normalized.to_integral_value():
         return f"{int(normalized):,}"
     return f"{normalized:,f}"
+
+
+def plain_number(value: Decimal | None) -> int | float | None:
+    """Decimal → int when whole, else float: for JSON, Excel cells and charts; None stays None."""
+    if value is None:
+        return None
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)

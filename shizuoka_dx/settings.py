@@ -110,7 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["shizuoka_dx.templatetags.display"],
+            "builtins": ["shizuoka_dx.templatetags.display", "kpis.templatetags.grades"],
         },
     },
 ]

@@ -3,7 +3,9 @@
 import csv
 import io
 import re
+from pathlib import Path
 
+from django.core.management.base import CommandError
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
 
@@ -55,3 +57,18 @@ def xlsx_response(book, filename: str) -> HttpResponse:
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+def check_xlsx_path(path: Path, *, example: str) -> None:
+    """For a command's ``--output``: a Japanese CommandError unless it names an .xlsx file."""
+    if path.suffix.lower() != ".xlsx":
+        raise CommandError(
+            f"書き出し先「{path}」の拡張子を .xlsx にしてください（例: --output {example}）。"
+        )
+
+
+def save_xlsx(book, path: Path) -> None:
+    """Save a workbook where a command was told to, or say in Japanese that the folder is missing."""
+    if path.parent and not path.parent.exists():
+        raise CommandError(f"書き出し先のフォルダ「{path.parent}」がありません。")
+    book.save(path)

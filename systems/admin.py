@@ -1,7 +1,7 @@
 from django.contrib import admin
 from import_export.admin import ImportExportMixin
 
-from shizuoka_dx.admin import RecordedAdmin
+from shizuoka_dx.admin import ReadOnlyInline, RecordedAdmin
 from shizuoka_dx.resources import FORMATS
 from systems.models import CostBreakdown, CostRecord, System, SystemPlacement
 from systems.resources import SystemResource
@@ -42,18 +42,11 @@ class CostBreakdownInline(admin.StackedInline):
     extra = 0
 
 
-class CostRecordInline(admin.TabularInline):
-    """For reading: yearly costs change on their own admin page, through the one write path."""
+class CostRecordInline(ReadOnlyInline):
+    """The system's yearly costs (changed on their own admin page)."""
 
     model = CostRecord
     fields = ["fiscal_year", "kind", "thousand_yen", "note", "is_demo"]
-    readonly_fields = fields
-    extra = 0
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(System)

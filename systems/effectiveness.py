@@ -44,6 +44,7 @@ def effectiveness(system: System) -> dict:
         "total": total_cost(initial, operating, initial_note=note),
         "per_unit": [],
         "unit_kpi": system.unit_kpi,
+        "latest_per_unit": None,  # the latest year's cost per unit, when it could be computed
     }
     kpi = system.unit_kpi
     if kpi is not None and not kpi.is_milestone:
@@ -53,6 +54,8 @@ def effectiveness(system: System) -> dict:
                 fiscal_year=year, operating=amount, quantity=quantities.get(year), unit=kpi.unit
             )
             result["per_unit"].append((year, figure))
+    if result["per_unit"] and result["per_unit"][-1][1].value is not None:
+        result["latest_per_unit"] = result["per_unit"][-1][1]
     return result
 
 

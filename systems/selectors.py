@@ -3,28 +3,34 @@
 from django.db.models import Prefetch
 
 from kpis.models import Actual
-from systems.models import CostRecord, System
+from systems.models import CostRecord, System, SystemPlacement
 
 
 def systems_with_costs(actuals=None, costs=None):
     actuals = Actual.objects.all() if actuals is None else actuals
     costs = CostRecord.objects.all() if costs is None else costs
+    placements = SystemPlacement.objects.select_related("item__pillar")
     return System.objects.select_related("department", "unit_kpi").prefetch_related(
-        "placements__item__pillar",
+        Prefetch("placements", queryset=placements),
         "breakdown",
         Prefetch("costs", queryset=costs),
         Prefetch("unit_kpi__actuals", queryset=actuals),
     )
 
 
+def printed_position(system) -> tuple[int, int, int]:
+    """Where the plan first prints a Form ② record: (pillar, item, order on the item)."""
+    return min(
+        ((p.item.pillar.number, p.item.order, p.order) for p in system.placements.all()),
+        default=(99, 99, 99),
+    )
+
+
 def form2_systems(actuals=None, costs=None) -> list:
     """Every Form ② record, in the order the plan prints them (by its first item)."""
-    systems = systems_with_costs(actuals, costs)
+    return sorted(systems_with_costs(actuals, costs), key=printed_position)
 
-    def printed_position(system):
-        return min(
-            ((p.item.pillar.number, p.item.order, p.order) for p in system.placements.all()),
-            default=(99, 99, 99),
-        )
 
-    return sorted(systems, key=printed_position)
+def item_systems(item) -> list:
+    """The Form ② records placed on ``item``, in the same order as ``form2_systems``."""
+    return sorted(systems_with_costs().filter(placements__item=item), key=printed_position)

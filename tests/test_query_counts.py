@@ -13,6 +13,7 @@ from pdca.demo_actuals import load_demo_actuals
 from pdca.loading import load_plan
 from priorities.models import PriorityItem
 from priorities.roles import system_user
+from systems.models import System
 
 pytestmark = pytest.mark.django_db
 
@@ -68,16 +69,22 @@ PUBLIC_PAGES = [
 STAFF_PAGES = [
     "/staff/",
     "/staff/items/1-1/",
+    "/staff/items/2-2/",  # 1-1 has Form ② records, 2-2 has none
     "/staff/kpis/1-3-K02/",
     "/staff/systems/",
     "/staff/publish/",
 ]
 
 
+def staff_pages():
+    first_system = System.objects.order_by("pk").first()
+    return [*STAFF_PAGES, f"/staff/systems/{first_system.pk}/"]
+
+
 def measure(client, staff_client):
     return {
         **{path: count_queries(client, path) for path in PUBLIC_PAGES},
-        **{path: count_queries(staff_client, path) for path in STAFF_PAGES},
+        **{path: count_queries(staff_client, path) for path in staff_pages()},
     }
 
 
@@ -112,3 +119,21 @@ def test_published_public_pages_read_one_or_two_queries(client, publish):
     publish(2025)
     for path in PUBLIC_PAGES:
         assert count_queries(client, path) <= 2, path
+
+
+def test_the_staff_item_page_reads_its_own_item_without_the_whole_plans_document(
+    staff, monkeypatch
+):
+    from pdca import opendata
+    from pdca.views import staff as staff_views
+
+    def whole_plan(**kwargs):
+        raise AssertionError("the staff item page built the whole plan's document")
+
+    monkeypatch.setattr(opendata, "build_document", whole_plan)
+    monkeypatch.setattr(staff_views, "build_document", whole_plan, raising=False)
+    load_demo_actuals(user=system_user())
+    response = staff.get("/staff/items/1-1/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "1-1-K01" in page and "様式② 主な業務システムの費用対効果" in page

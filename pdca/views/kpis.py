@@ -8,27 +8,16 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from kpis.charts import trend_figure
 from kpis.forms import ActualForm
 from kpis.models import Actual, Kpi
 from pdca.models import Evaluation
-from pdca.opendata import kpi_json
+from pdca.pages import ItemRef, kpi_from_models, kpi_from_snapshot, kpi_page
 from pdca.presentation import find_kpi
 from pdca.services.actuals import ActualsRefused, actual_save
 from pdca.views.public import item_or_404, public_document
 from priorities import permissions
 from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.history import entries
-
-
-def _kpi_context(kpi: dict, item: dict, document: dict | None = None) -> dict:
-    return {
-        "kpi": kpi,
-        "item": item,
-        "chart": trend_figure(kpi),
-        "rows": list(reversed(kpi["actuals"])),
-        "document": document or {"contains_demo_data": any(a["demo"] for a in kpi["actuals"])},
-    }
 
 
 @require_safe
@@ -38,8 +27,9 @@ def kpi_detail(request, code, kpi_code):
     kpi = find_kpi(item, kpi_code)
     if kpi is None:
         raise Http404(f"重点項目「{code}」にKPI「{kpi_code}」はありません。")
-    context = _kpi_context(kpi, item, document)
+    context = kpi_page(kpi_from_snapshot(kpi), ItemRef(item["code"], item["title"]))
     context["staff"] = False
+    context["contains_demo_data"] = document.get("contains_demo_data", False)
     return render(request, "kpis/detail.html", context)
 
 
@@ -135,15 +125,15 @@ def staff_kpi_detail(request, kpi_code):
                 )
                 return redirect("staff:kpi", kpi_code=kpi.code)
         status = 400
-    item = {"code": kpi.item.code, "title": kpi.item.title}
-    context = _kpi_context(kpi_json(kpi), item)
+    view = kpi_from_models(kpi)
+    context = kpi_page(view, ItemRef(kpi.item.code, kpi.item.title))
     context.update(
         {
             "staff": True,
+            "contains_demo_data": view.has_demo,
             "can_edit": can_edit,
             "form": form,
             "editing": editing,
-            "kpi_object": kpi,
             "placements": kpi.placements.all(),
             "provenance": provenance(kpi),
             "history": kpi_history(kpi),

@@ -8,13 +8,12 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from kpis.calculations import GRADE_LABELS
 from kpis.charts import grade_figure
 from kpis.models import Actual
 from pdca.models import PublishedSnapshot
 from pdca.opendata import CSV_HEADER, build_document, kpi_rows
-from pdca.presentation import find_item, kpi_years, roadmap_table
-from pdca.presentation import kpi_rows as item_kpi_rows
+from pdca.pages import item_from_snapshot
+from pdca.presentation import find_item
 from shizuoka_dx.spreadsheets import csv_bytes
 from systems.models import CostRecord
 
@@ -48,36 +47,26 @@ def index_context(document: dict) -> dict:
         {**pillar, "item_entries": [items[code] for code in pillar["items"]]}
         for pillar in document["pillars"]
     ]
-    grades = document["summary"]["grades"]
     return {
         "document": document,
         "pillars": pillars,
-        "grade_rows": [(key, GRADE_LABELS[key], grades.get(key, 0)) for key in GRADE_LABELS],
-        "grade_chart": grade_figure(grades),
+        "grade_chart": grade_figure(document["summary"]["grades"]),
         "archive_year": document.get("published_fiscal_year") if document.get("archive") else None,
     }
 
 
-def item_context(document: dict, code: str, *, staff: bool = False) -> dict:
-    item = item_or_404(document, code)
-    pillar = next(p for p in document["pillars"] if p["number"] == item["pillar"])
+def item_context(document: dict, code: str) -> dict:
+    item = item_from_snapshot(document, code)
+    if item is None:
+        raise Http404(f"重点項目「{code}」はありません。")
     codes = [entry["code"] for entry in document["items"]]
     position = codes.index(code)
-    years, roadmap = roadmap_table(document["items"], item)
-    columns = kpi_years(document["items"])
     return {
         "document": document,
         "item": item,
-        "pillar": pillar,
-        "years": years,
-        "roadmap": roadmap,
-        "kpi_years": columns,
-        "kpi_rows": item_kpi_rows(item, columns),
-        "tools": item["tools"],
-        "systems": [system for system in document["systems"] if code in system["items"]],
         "previous_code": codes[position - 1] if position > 0 else None,
         "next_code": codes[position + 1] if position + 1 < len(codes) else None,
-        "staff": staff,
+        "staff": False,
         "archive_year": document.get("published_fiscal_year") if document.get("archive") else None,
     }
 

@@ -8,25 +8,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from kpis.calculations import GRADE_LABELS
+from kpis.calculations import GRADES
+from kpis.selectors import plan_items, years_with_actuals
 from pdca import workflow
 from pdca.dashboard import build_dashboard
 from pdca.forms import CommentForm, EvaluationForm, FormsWorkbookForm, PublishForm
 from pdca.models import Evaluation, PublishedSnapshot
 from pdca.opendata import build_document
-from pdca.selectors import check_cycle_year
+from pdca.pages import item_from_models
+from pdca.selectors import check_cycle_year, contains_demo_data
 from pdca.services import evaluations as services
 from pdca.services import publication
-from pdca.views.public import item_context
-from pdca.workbooks import forms_workbook, latest_fiscal_year
+from pdca.workbooks import forms_workbook, workbook_year
 from priorities import permissions
 from priorities.models import Department, Initiative, NarrativeBullet, Pillar, PriorityItem
+from priorities.selectors import roadmap_bounds
 from shizuoka_dx.fiscal import (
     FiscalYearError,
-    fiscal_year_of,
     format_fiscal_year,
     parse_fiscal_year,
     short_fiscal_year,
@@ -34,12 +34,15 @@ from shizuoka_dx.fiscal import (
 from shizuoka_dx.history import entries
 from shizuoka_dx.spreadsheets import xlsx_response
 from shizuoka_dx.templatetags.display import person
-from systems.models import System
+from systems.selectors import item_systems
 
 
-def item_for(user, code: str) -> PriorityItem:
-    queryset = PriorityItem.objects.for_user(user).prefetch_related("departments")
-    return get_object_or_404(queryset, code=code)
+def item_for(user, code: str, queryset=None) -> PriorityItem:
+    """The item ``code`` if the user may see it (404 otherwise), fetched from ``queryset``."""
+    if queryset is None:
+        queryset = PriorityItem.objects.prefetch_related("departments")
+    visible = PriorityItem.objects.for_user(user).values("pk")
+    return get_object_or_404(queryset.filter(pk__in=visible), code=code)
 
 
 def _int_or_none(value):
@@ -59,7 +62,7 @@ def dashboard(request):
             year = parse_fiscal_year(request.GET["fy"])
         except FiscalYearError as exc:
             year_error = str(exc)
-    grade = request.GET.get("grade") if request.GET.get("grade") in GRADE_LABELS else None
+    grade = request.GET.get("grade") if request.GET.get("grade") in GRADES else None
     board = build_dashboard(
         user=request.user,
         fiscal_year=year,
@@ -72,7 +75,7 @@ def dashboard(request):
         "year_error": year_error,
         "pillar_choices": Pillar.objects.order_by("number"),
         "department_choices": Department.objects.order_by("name"),
-        "grade_choices": list(GRADE_LABELS.items()),
+        "grade_choices": GRADES,
         "selected": {
             "pillar": _int_or_none(request.GET.get("pillar")),
             "department": _int_or_none(request.GET.get("department")),
@@ -105,18 +108,23 @@ def _item_history(item: PriorityItem):
 @login_required
 @require_safe
 def item_detail(request, code):
-    item = item_for(request.user, code)
-    context = item_context(build_document(), code, staff=True)
-    pks = dict(
-        System.objects.filter(name__in=[s["name"] for s in context["systems"]]).values_list(
-            "name", "pk"
-        )
+    item = item_for(request.user, code, queryset=plan_items())
+    page = item_from_models(
+        item,
+        systems=item_systems(item),
+        entry_years=roadmap_bounds(),
+        actual_years=years_with_actuals(),
     )
-    context["systems"] = [{**s, "pk": pks.get(s["name"])} for s in context["systems"]]
-    context["evaluations"] = list(item.evaluations.order_by("-fiscal_year"))
-    context["evaluation_years"] = context["kpi_years"]
-    context["history"] = _item_history(item)
-    context["can_edit"] = permissions.can_edit_item(request.user, item)
+    evaluations = item.evaluations.select_related("last_edited_by", "approved_by")
+    context = {
+        "item": page,
+        "staff": True,
+        "contains_demo_data": contains_demo_data(),
+        "evaluations": evaluations.order_by("-fiscal_year"),
+        "evaluation_years": page.kpi_years,
+        "history": _item_history(item),
+        "can_edit": permissions.can_edit_item(request.user, item),
+    }
     return render(request, "priorities/item.html", context)
 
 
@@ -329,11 +337,7 @@ def forms_workbook_download(request):
     elif scope.startswith("item-"):
         codes = {scope.removeprefix("item-")} & codes
     document = build_document()
-    year = (
-        form.cleaned_data["fiscal_year"]
-        or latest_fiscal_year(document)
-        or fiscal_year_of(timezone.localdate())
-    )
+    year = form.cleaned_data["fiscal_year"] or workbook_year(document)
     book = forms_workbook(document, fiscal_year=year, item_codes=codes)
     label = scope.replace("pillar-", "柱").replace("item-", "") or "全項目"
     return xlsx_response(book, f"様式_{short_fiscal_year(year)}_{label}.xlsx")

@@ -4,35 +4,42 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from pdca.opendata import system_json
 from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.history import entries
+from shizuoka_dx.numbers import plain_number
 from systems.charts import cost_figure
 from systems.effectiveness import effectiveness
 from systems.models import CostBreakdown, CostRecord, System
 from systems.selectors import form2_systems, systems_with_costs
 
 
+def _has_demo(systems) -> bool:
+    return any(cost.is_demo for system in systems for cost in system.costs.all())
+
+
 @login_required
 @require_safe
 def system_list(request):
     visible = set(System.objects.for_user(request.user).values_list("pk", flat=True))
-    rows = [(system, system_json(system)) for system in form2_systems() if system.pk in visible]
+    systems = [system for system in form2_systems() if system.pk in visible]
     chart = cost_figure(
         [
             {
-                "name": data["name"],
-                "initial": data["initial_cost"]["thousand_yen"],
-                "operating": data["operating_cost"]["thousand_yen"],
+                "name": system.name,
+                "initial": plain_number(system.initial_cost_thousand_yen),
+                "operating": plain_number(system.operating_cost_thousand_yen),
             }
-            for _system, data in rows
+            for system in systems
         ]
     )
-    has_demo = any(cost["demo"] for _s, data in rows for cost in data["costs"])
     return render(
         request,
         "systems/list.html",
-        {"rows": rows, "chart": chart, "document": {"contains_demo_data": has_demo}},
+        {
+            "rows": [(system, effectiveness(system)) for system in systems],
+            "chart": chart,
+            "contains_demo_data": _has_demo(systems),
+        },
     )
 
 
@@ -58,15 +65,13 @@ def system_history(system: System):
 def system_detail(request, pk):
     visible = System.objects.for_user(request.user).values("pk")
     system = get_object_or_404(systems_with_costs().filter(pk__in=visible), pk=pk)
-    data = system_json(system)
     return render(
         request,
         "systems/detail.html",
         {
             "system": system,
-            "data": data,
             "figures": effectiveness(system),
             "history": system_history(system),
-            "document": {"contains_demo_data": any(c["demo"] for c in data["costs"])},
+            "contains_demo_data": _has_demo([system]),
         },
     )

@@ -166,6 +166,27 @@ def test_unmeasured_says_so():
     assert "未入力" in result.reason
 
 
+@pytest.mark.parametrize(
+    "spec, description",
+    [
+        (MIGRATION_1_1, "段階で測ります（未着手 0%・着手 50%・完了 100%）"),
+        (SECURITY_2_5, "目標値以上で達成（達成していれば 100%）"),
+        (WAITING_1_2, "目標値以下で達成（達成していれば 100%）"),
+        (MOBILE_4_3, "目標値を保てば達成（100%）"),
+        (HOURS_1_3, "現状値から目標値までのうち、どこまで進んだか"),
+        (SUPPORT_4_1, "現状値から目標値までのうち、どこまで進んだか。実績は年度末までの累計です"),
+    ],
+)
+def test_the_description_says_how_each_kind_of_kpi_is_measured(spec, description):
+    assert spec.description == description
+
+
+def test_only_a_numeric_kpi_without_a_baseline_number_counts_it_as_zero():
+    assert PORTAL_1_1.baseline_counts_as_zero
+    assert not HOURS_1_3.baseline_counts_as_zero
+    assert not MIGRATION_1_1.baseline_counts_as_zero
+
+
 def test_expected_progress_starts_in_r5_when_no_baseline_year_is_printed():
     spec = KpiSpec("increase", D(10), 2026, baseline=D(0), baseline_fiscal_year=None)
     assert expected_progress(spec, 2023) == 0

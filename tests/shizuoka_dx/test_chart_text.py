@@ -1,9 +1,11 @@
 """Text that came from people or files is shown literally in charts, never as plotly's HTML."""
 
 import json
+from decimal import Decimal
 
 import pytest
 
+from kpis.calculations import KpiSpec
 from kpis.charts import trend_figure
 from systems.charts import cost_figure
 from systems.models import System
@@ -29,15 +31,17 @@ def test_it_escapes_a_system_name_in_the_cost_chart():
 
 
 def test_it_escapes_a_kpi_unit_on_the_trend_chart_axis():
-    kpi = {
-        "direction": "increase",
-        "unit": "<b>件</b>",
-        "baseline": {"value": 1, "fiscal_year": 2023, "text": "1"},
-        "target": {"value": 10, "fiscal_year": 2026, "text": "10", "operator": None},
-        "actuals": [{"fiscal_year": 2024, "value": 4, "grade": "<i>A</i>"}],
-    }
-    figure = trend_figure(kpi)
-    assert not any("<b>" in text or "<i>" in text for text in _strings(figure))
+    spec = KpiSpec(
+        direction="increase",
+        target=Decimal(10),
+        target_fiscal_year=2026,
+        baseline=Decimal(1),
+        baseline_fiscal_year=2023,
+    )
+    figure = trend_figure(spec, unit="<b>件</b>", actuals=[(2024, Decimal(4), "<i>A</i>")])
+    texts = list(_strings(figure))
+    assert "&lt;b&gt;件&lt;/b&gt;" in texts
+    assert not any("<b>" in text or "<i>" in text for text in texts)
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kpis.template_workbook import UnknownDepartment, render_template, template_rows
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
+from shizuoka_dx.spreadsheets import check_xlsx_path, save_xlsx
 
 
 class Command(BaseCommand):
@@ -24,10 +25,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, fy, department, output, **options):
-        if output.suffix.lower() != ".xlsx":
-            raise CommandError(
-                f"書き出し先「{output}」の拡張子を .xlsx にしてください（例: --output 実績_R7.xlsx）。"
-            )
+        check_xlsx_path(output, example="実績_R7.xlsx")
         try:
             fiscal_year = parse_fiscal_year(fy)
         except FiscalYearError as exc:
@@ -43,9 +41,7 @@ class Command(BaseCommand):
                 f"{f'（所管課: {name}）' if name else ''}。年度を確かめてください。"
             )
         book = render_template(rows, fiscal_year=fiscal_year, department=name)
-        if output.parent and not output.parent.exists():
-            raise CommandError(f"書き出し先のフォルダ「{output.parent}」がありません。")
-        book.save(output)
+        save_xlsx(book, output)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{output} に書き出しました（{format_fiscal_year(fiscal_year)}、KPI {len(rows)} 件）。"

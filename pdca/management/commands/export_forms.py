@@ -1,16 +1,15 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from pdca.opendata import build_document
-from pdca.workbooks import forms_workbook, latest_fiscal_year
+from pdca.workbooks import forms_workbook, workbook_year
 from shizuoka_dx.fiscal import (
     FiscalYearError,
-    fiscal_year_of,
     format_fiscal_year,
     parse_fiscal_year,
 )
+from shizuoka_dx.spreadsheets import check_xlsx_path, save_xlsx
 
 
 class Command(BaseCommand):
@@ -34,10 +33,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, fy, item, pillar, output, **options):
-        if output.suffix.lower() != ".xlsx":
-            raise CommandError(
-                f"書き出し先「{output}」の拡張子を .xlsx にしてください（例: --output 様式.xlsx）。"
-            )
+        check_xlsx_path(output, example="様式.xlsx")
         document = build_document()
         if fy:
             try:
@@ -45,7 +41,7 @@ class Command(BaseCommand):
             except FiscalYearError as exc:
                 raise CommandError(f"--fy: {exc}") from None
         else:
-            fiscal_year = latest_fiscal_year(document) or fiscal_year_of(timezone.localdate())
+            fiscal_year = workbook_year(document)
         item_codes = None
         if item:
             code = item.strip()
@@ -64,9 +60,7 @@ class Command(BaseCommand):
                 )
             item_codes = {entry["code"] for entry in document["items"] if entry["pillar"] == pillar}
         book = forms_workbook(document, fiscal_year=fiscal_year, item_codes=item_codes)
-        if output.parent and not output.parent.exists():
-            raise CommandError(f"書き出し先のフォルダ「{output.parent}」がありません。")
-        book.save(output)
+        save_xlsx(book, output)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{output} に書き出しました（{format_fiscal_year(fiscal_year)}、"
