@@ -15,6 +15,17 @@ urlpatterns = [
         public.archive_item_detail,
         name="archive_item",
     ),
+    # Every version of a year's publication stays readable (republishing adds a version).
+    path(
+        "published/<int:fiscal_year>/v<int:version>/",
+        public.archive_version,
+        name="archive_version",
+    ),
+    path(
+        "published/<int:fiscal_year>/v<int:version>/items/<str:code>/",
+        public.archive_version_item_detail,
+        name="archive_version_item",
+    ),
     path("opendata/plan.json", public.opendata_json, name="opendata_json"),
     path("opendata/plan.csv", public.opendata_csv, name="opendata_csv"),
     path(

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.db.models import ManyToManyField
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from priorities.models import (
     Department,
@@ -11,6 +13,24 @@ from priorities.models import (
     RoadmapEntry,
 )
 from shizuoka_dx.admin import RecordedAdmin
+from shizuoka_dx.history import object_name
+
+
+class NamedMembersHelper(HistoricalRecordContextHelper):
+    """Many-to-many changes on the admin history page as 「A、B → A、B、C」 (people by name)."""
+
+    def prepare_delta_change_value(self, change, value):
+        model_field = self.model._meta.get_field(change.field)
+        if not isinstance(model_field, ManyToManyField):
+            return super().prepare_delta_change_value(change, value)
+        target = model_field.m2m_reverse_field_name()
+        names = sorted(object_name(row[target]) for row in value)
+        return "、".join(names) or "（なし）"
+
+
+class ReadableHistoryAdmin(RecordedAdmin):
+    def get_historical_record_context_helper(self, request, historical_record):
+        return NamedMembersHelper(self.model, historical_record)
 
 
 @admin.register(Plan)
@@ -19,7 +39,7 @@ class PlanAdmin(RecordedAdmin):
 
 
 @admin.register(Department)
-class DepartmentAdmin(RecordedAdmin):
+class DepartmentAdmin(ReadableHistoryAdmin):
     list_display = ["name"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
@@ -57,7 +77,7 @@ class InitiativeInline(admin.TabularInline):
 
 
 @admin.register(PriorityItem)
-class PriorityItemAdmin(RecordedAdmin):
+class PriorityItemAdmin(ReadableHistoryAdmin):
     list_display = ["code", "title", "pillar", "has_form2", "department_names"]
     list_filter = ["pillar", "has_form2", "departments"]
     search_fields = ["code", "title", "bullets__text"]

@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from shizuoka_dx.history import BothSidesHistory
 from shizuoka_dx.validators import validate_fiscal_year
 
 
@@ -26,29 +27,6 @@ class Plan(models.Model):
         return self.title
 
 
-class MembershipHistory(HistoricalRecords):
-    """History of a department's members, whichever side the change is made from: the
-    department's (``department.members.add``) or the user's (``user.departments.set``)."""
-
-    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
-        if not reverse:
-            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
-        if action == "pre_clear":
-            instance._departments_before_clear = set(
-                instance.departments.values_list("pk", flat=True)
-            )
-            return None
-        if action in ("post_add", "post_remove"):
-            changed = pk_set or set()
-        elif action == "post_clear":
-            changed = getattr(instance, "_departments_before_clear", set())
-        else:
-            return None
-        for department in Department.objects.filter(pk__in=changed):
-            self.create_historical_record(department, "~")
-        return None
-
-
 class Department(models.Model):
     name = models.CharField("課名", max_length=100, unique=True)
     members = models.ManyToManyField(
@@ -57,8 +35,9 @@ class Department(models.Model):
         related_name="departments",
         blank=True,
     )
-    # Membership decides who sees and approves what, so its changes are kept too.
-    history = MembershipHistory(m2m_fields=[members])
+    # Membership decides who sees and approves what, so its changes are kept too, whichever
+    # side they are made from (``department.members.add`` or ``user.departments.set``).
+    history = BothSidesHistory(m2m_fields=[members])
 
     class Meta:
         verbose_name = "所管課"
@@ -118,7 +97,7 @@ class PriorityItem(models.Model):
     )
 
     objects = PriorityItemQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[departments])
+    history = BothSidesHistory(m2m_fields=[departments])
 
     class Meta:
         verbose_name = "重点項目"

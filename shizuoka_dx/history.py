@@ -1,13 +1,24 @@
 """Reading django-simple-history records as lines people can read: who, when, what changed."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+
+from django.conf import settings
+from simple_history.models import HistoricalRecords
 
 from shizuoka_dx.numbers import format_number
 
 ACTIONS = {"+": "追加", "~": "変更", "-": "削除"}
 SKIPPED_FIELDS = {"id", "version", "updated_at", "entered_at"}
+SYSTEM_WHO = "システム（コマンド）"
+# One save in the admin writes a row for the object and one per many-to-many change
+# (e.g. remove + add); rows of one object by one person with one reason this close together
+# are shown as one change.
+SAME_CHANGE_WITHIN = timedelta(seconds=2)
+# simple-history keeps the reason in a CharField(max_length=100).
+REASON_MAX_LENGTH = 100
 
 
 @dataclass
@@ -25,6 +36,12 @@ class Entry:
     what: str
     reason: str
     changes: list[Change] = field(default_factory=list)
+
+
+def person_name(user) -> str:
+    if user is None:
+        return SYSTEM_WHO
+    return user.get_full_name() or user.get_username()
 
 
 def _display(record, name) -> str:
@@ -46,46 +63,159 @@ def _fields(model) -> list:
     ]
 
 
+def object_name(obj) -> str:
+    """How a related object is named in the history: a person by name, anything else by str."""
+    if hasattr(obj, "get_full_name"):
+        return person_name(obj)
+    return str(obj)
+
+
+def _m2m_states(records) -> dict[tuple[type, int], dict]:
+    """The many-to-many state each historical record kept: {(history model, history_id): {field:
+    (frozenset of related pks, {pk: name})}}. Two queries per many-to-many field, however many
+    records (so a page's query count does not grow with its history)."""
+    by_model = defaultdict(list)
+    for record in records:
+        by_model[type(record)].append(record.history_id)
+    states: dict[tuple[type, int], dict] = {}
+    for history_model, history_ids in by_model.items():
+        for m2m_field in getattr(history_model, "_history_m2m_fields", ()):
+            rows_model = getattr(history_model, m2m_field.name).model
+            target = m2m_field.m2m_reverse_field_name()
+            target_attname = rows_model._meta.get_field(target).attname
+            pairs = rows_model.objects.filter(history_id__in=history_ids).values_list(
+                "history_id", target_attname
+            )
+            members = defaultdict(set)
+            for history_id, pk in pairs:
+                members[history_id].add(pk)
+            related = m2m_field.related_model
+            pks = set().union(*members.values()) if members else set()
+            names = {
+                obj.pk: object_name(obj) for obj in related._default_manager.filter(pk__in=pks)
+            }
+            for history_id in history_ids:
+                states.setdefault((history_model, history_id), {})[m2m_field] = (
+                    frozenset(members.get(history_id, ())),
+                    names,
+                )
+    return states
+
+
+def _m2m_display(pks, names, related) -> str:
+    if not pks:
+        return "（なし）"
+    deleted = f"（削除された{related._meta.verbose_name}）"
+    return "、".join(sorted(names.get(pk, deleted) for pk in pks))
+
+
+def _field_changes(before, after) -> list[Change]:
+    changes = []
+    for model_field in _fields(after.instance_type):
+        name = model_field.attname
+        if getattr(before, name, None) != getattr(after, name, None):
+            attribute = model_field.name if model_field.is_relation else name
+            changes.append(
+                Change(
+                    str(model_field.verbose_name),
+                    _display(before, attribute),
+                    _display(after, attribute),
+                )
+            )
+    return changes
+
+
+def _m2m_changes(before, after, m2m) -> list[Change]:
+    changes = []
+    old_state = m2m.get((type(before), before.history_id), {})
+    for m2m_field, (new_pks, names) in m2m.get((type(after), after.history_id), {}).items():
+        old_pks, old_names = old_state.get(m2m_field, (frozenset(), {}))
+        if old_pks != new_pks:
+            related = m2m_field.related_model
+            changes.append(
+                Change(
+                    str(m2m_field.verbose_name),
+                    _m2m_display(old_pks, old_names, related),
+                    _m2m_display(new_pks, names, related),
+                )
+            )
+    return changes
+
+
+def _same_change(run: list, record) -> bool:
+    """Whether ``record`` was written by the same save as the rows of ``run``: same person, same
+    reason, moments later. After a creation, only rows that fill in its many-to-many fields
+    count (a value changed just after being entered stays a change of its own)."""
+    last = run[-1]
+    if not (
+        record.history_type == "~"
+        and last.history_type != "-"
+        and record.history_user_id == last.history_user_id
+        and (record.history_change_reason or "") == (last.history_change_reason or "")
+        and record.history_date - last.history_date <= SAME_CHANGE_WITHIN
+    ):
+        return False
+    return run[0].history_type != "+" or not _field_changes(last, record)
+
+
+def _runs(rows: list) -> list[list]:
+    runs: list[list] = []
+    for record in rows:
+        if runs and _same_change(runs[-1], record):
+            runs[-1].append(record)
+        else:
+            runs.append([record])
+    return runs
+
+
 def entries(records, *, describe) -> list[Entry]:
     """History entries, newest first, for historical records of any models.
 
     ``records`` is an iterable of historical rows (with ``history_user`` selected);
     ``describe(record)`` names the object a record is about (e.g. 「1-1-K01 令和6年度の実績」).
+    Many-to-many fields kept by the history (``m2m_fields``) are compared too. Rows of one object
+    saved together (same person, same reason, within ``SAME_CHANGE_WITHIN``) make one entry,
+    from the state before the first to the state after the last; a change that changed nothing
+    shown here is left out.
     """
-    records = sorted(records, key=lambda r: (r._meta.label, r.id, r.history_date))
-    previous = {}
-    out = []
+    records = list(records)
+    m2m = _m2m_states(records)
+    by_object = defaultdict(list)
     for record in records:
-        key = (record._meta.label, record.id)
-        before = previous.get(key)
-        changes = []
-        if record.history_type == "~" and before is not None:
-            for model_field in _fields(record.instance_type):
-                name = model_field.attname
-                old, new = getattr(before, name, None), getattr(record, name, None)
-                if old != new:
-                    label = str(model_field.verbose_name)
-                    attribute = model_field.name if model_field.is_relation else name
-                    changes.append(
-                        Change(label, _display(before, attribute), _display(record, attribute))
-                    )
-            if not changes:
-                previous[key] = record
-                continue
-        user = record.history_user
-        out.append(
-            Entry(
-                when=record.history_date,
-                who=(user.get_full_name() or user.username) if user else "システム（コマンド）",
-                action=ACTIONS.get(record.history_type, record.history_type),
-                what=describe(record),
-                reason=record.history_change_reason or "",
-                changes=changes,
+        by_object[(record._meta.label, record.id)].append(record)
+    out = []
+    for rows in by_object.values():
+        rows.sort(key=lambda r: (r.history_date, r.history_id))
+        before = None
+        for run in _runs(rows):
+            first, last = run[0], run[-1]
+            changes = []
+            if first.history_type == "~":
+                # Without the state before (history started later), what changed is unknown.
+                if before is not None:
+                    changes = _field_changes(before, last) + _m2m_changes(before, last, m2m)
+                if not changes:
+                    before = last
+                    continue
+            out.append(
+                Entry(
+                    when=last.history_date,
+                    who=person_name(first.history_user),
+                    action=ACTIONS.get(first.history_type, first.history_type),
+                    what=describe(last),
+                    reason=first.history_change_reason or "",
+                    changes=changes,
+                )
             )
-        )
-        previous[key] = record
+            before = last
     out.sort(key=lambda entry: entry.when, reverse=True)
     return out
+
+
+def _short_reason(reason: str) -> str:
+    if len(reason) <= REASON_MAX_LENGTH:
+        return reason
+    return reason[: REASON_MAX_LENGTH - 1] + "…"
 
 
 def save_recorded(obj, *, user, reason: str) -> None:
@@ -94,12 +224,51 @@ def save_recorded(obj, *, user, reason: str) -> None:
     Only the write services call this (one write path per record); ``user`` is a person or the
     named system account of a command, never None."""
     obj._history_user = user
-    obj._change_reason = reason
+    obj._change_reason = _short_reason(reason)
     obj.full_clean()
     obj.save()
 
 
 def delete_recorded(obj, *, user, reason: str) -> None:
     obj._history_user = user
-    obj._change_reason = reason
+    obj._change_reason = _short_reason(reason)
     obj.delete()
+
+
+class BothSidesHistory(HistoricalRecords):
+    """History with many-to-many fields that records a change made from either side.
+
+    simple-history records ``item.departments.add(d)``, but for the other side
+    (``department.items.add(item)``, ``user.departments.set(...)``) it writes nothing useful.
+    Here each object on this side whose set changed gets its own row, with the user and reason
+    set on the object the change was made from (or the request's user)."""
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if not reverse:
+            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+        if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True) or hasattr(
+            instance, "skip_history_when_saving"
+        ):
+            return None
+        m2m_field = self.cls._meta.get_field(attr)
+        through = m2m_field.remote_field.through
+        this_side = m2m_field.m2m_field_name() + "_id"
+        other_side = m2m_field.m2m_reverse_field_name()
+        if action == "pre_clear":
+            instance._history_before_clear = set(
+                through.objects.filter(**{other_side: instance}).values_list(this_side, flat=True)
+            )
+            return None
+        if action in ("post_add", "post_remove"):
+            changed = pk_set or set()
+        elif action == "post_clear":
+            changed = getattr(instance, "_history_before_clear", set())
+        else:
+            return None
+        for obj in self.cls._default_manager.filter(pk__in=changed).order_by("pk"):
+            if hasattr(instance, "_history_user"):
+                obj._history_user = instance._history_user
+            if hasattr(instance, "_change_reason"):
+                obj._change_reason = instance._change_reason
+            self.create_historical_record(obj, "~")
+        return None

@@ -1,9 +1,10 @@
 """Public pages: the plan and its published progress, and the open data. No login, read only.
 
 Every public page reads one document: the latest published snapshot (one query), an earlier
-snapshot under /published/<FY>/, or, before the first publication, the plan without actuals.
+snapshot under /published/<FY>/ (that year's latest version, or /published/<FY>/v<N>/), or, before the first publication, the plan without actuals.
 """
 
+from django.db.models import Max
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
@@ -14,24 +15,38 @@ from pdca.models import PublishedSnapshot
 from pdca.opendata import CSV_HEADER, build_document, kpi_rows
 from pdca.pages import item_from_snapshot
 from pdca.presentation import find_item
+from shizuoka_dx.fiscal import HEISEI_START, format_fiscal_year
 from shizuoka_dx.spreadsheets import csv_bytes
 from systems.models import CostRecord
 
 
-def public_document(fiscal_year: int | None = None) -> dict:
-    """The latest publication (or the one for ``fiscal_year``); before any, the plan itself."""
-    snapshots = PublishedSnapshot.objects.only("document")
+def public_document(fiscal_year: int | None = None, version: int | None = None) -> dict:
+    """The latest publication (of the latest year, or of ``fiscal_year``; or that year's
+    ``version``); before any publication, the plan itself."""
+    snapshots = PublishedSnapshot.objects.only("document").order_by("-fiscal_year", "-version")
     if fiscal_year is not None:
-        snapshot = snapshots.filter(fiscal_year=fiscal_year).first()
+        snapshots = snapshots.filter(fiscal_year=fiscal_year)
+        if version is not None:
+            snapshots = snapshots.filter(version=version)
+        snapshot = snapshots.first()
         if snapshot is None:
-            raise Http404(f"{fiscal_year}年度の公表はありません。")
-        return {**snapshot.document, "archive": True}
-    snapshot = snapshots.order_by("-fiscal_year").first()
+            year = _year_name(fiscal_year)
+            if version is not None:
+                raise Http404(f"{year}の第{version}版の公表はありません。")
+            raise Http404(f"{year}の公表はありません。")
+        return {**snapshot.document, "archive": True, "archive_version": version}
+    snapshot = snapshots.first()
     if snapshot is not None:
         return snapshot.document
     document = build_document(actuals=Actual.objects.none(), costs=CostRecord.objects.none())
     document["not_yet_published"] = True
     return document
+
+
+def _year_name(fiscal_year: int) -> str:
+    if fiscal_year < HEISEI_START:
+        return f"{fiscal_year}年度"
+    return format_fiscal_year(fiscal_year)
 
 
 def item_or_404(document: dict, code: str) -> dict:
@@ -51,7 +66,18 @@ def index_context(document: dict) -> dict:
         "document": document,
         "pillars": pillars,
         "grade_chart": grade_figure(document["summary"]["grades"]),
-        "archive_year": document.get("published_fiscal_year") if document.get("archive") else None,
+        **_archive(document),
+    }
+
+
+def _archive(document: dict) -> dict:
+    """Which earlier publication a public page shows: its year (and version, when one was asked
+    for), for links that stay inside that publication."""
+    if not document.get("archive"):
+        return {"archive_year": None, "archive_version": None}
+    return {
+        "archive_year": document.get("published_fiscal_year"),
+        "archive_version": document.get("archive_version"),
     }
 
 
@@ -67,13 +93,25 @@ def item_context(document: dict, code: str) -> dict:
         "previous_code": codes[position - 1] if position > 0 else None,
         "next_code": codes[position + 1] if position + 1 < len(codes) else None,
         "staff": False,
-        "archive_year": document.get("published_fiscal_year") if document.get("archive") else None,
+        **_archive(document),
     }
 
 
-def _published_years() -> list[int]:
+def _published_years() -> list[dict]:
+    """Each published year once, newest first, with its number of versions."""
     return list(
-        PublishedSnapshot.objects.order_by("-fiscal_year").values_list("fiscal_year", flat=True)
+        PublishedSnapshot.objects.values("fiscal_year")
+        .annotate(versions=Max("version"))
+        .order_by("-fiscal_year")
+    )
+
+
+def _versions(fiscal_year: int) -> list[PublishedSnapshot]:
+    """Every version published for a year, newest first (without the documents)."""
+    return list(
+        PublishedSnapshot.objects.filter(fiscal_year=fiscal_year)
+        .defer("document")
+        .order_by("-version")
     )
 
 
@@ -84,11 +122,28 @@ def index(request):
     return render(request, "public/index.html", context)
 
 
+def _version_context(fiscal_year: int, version: int | None) -> dict:
+    """Which version of a year's publication a page shows, and the year's latest version."""
+    latest = PublishedSnapshot.objects.filter(fiscal_year=fiscal_year).aggregate(v=Max("version"))
+    return {"shown_version": version or latest["v"], "latest_version": latest["v"]}
+
+
+def _archive_page(request, fiscal_year, version=None):
+    context = index_context(public_document(fiscal_year, version))
+    context.update(_version_context(fiscal_year, version))
+    context["published_years"] = _published_years()
+    context["versions"] = _versions(fiscal_year)
+    return render(request, "public/index.html", context)
+
+
 @require_safe
 def archive_index(request, fiscal_year):
-    context = index_context(public_document(fiscal_year))
-    context["published_years"] = _published_years()
-    return render(request, "public/index.html", context)
+    return _archive_page(request, fiscal_year)
+
+
+@require_safe
+def archive_version(request, fiscal_year, version):
+    return _archive_page(request, fiscal_year, version)
 
 
 @require_safe
@@ -98,12 +153,20 @@ def item_detail(request, code):
 
 @require_safe
 def archive_item_detail(request, fiscal_year, code):
-    document = public_document(fiscal_year)
-    return render(request, "priorities/item.html", item_context(document, code))
+    context = item_context(public_document(fiscal_year), code)
+    context.update(_version_context(fiscal_year, None))
+    return render(request, "priorities/item.html", context)
+
+
+@require_safe
+def archive_version_item_detail(request, fiscal_year, version, code):
+    context = item_context(public_document(fiscal_year, version), code)
+    context.update(_version_context(fiscal_year, version))
+    return render(request, "priorities/item.html", context)
 
 
 def _json(document: dict) -> JsonResponse:
-    document = {key: value for key, value in document.items() if key != "archive"}
+    document = {key: value for key, value in document.items() if not key.startswith("archive")}
     return JsonResponse(document, json_dumps_params={"ensure_ascii": False, "indent": 1})
 
 

@@ -55,13 +55,32 @@ def bar_width(value):
 
 
 @register.simple_tag
-def item_url(code, archive_year=None):
-    """The public page of an item: the current publication, or an earlier one under /published/."""
+def item_url(code, archive_year=None, archive_version=None):
+    """The public page of an item: the current publication, or an earlier one under /published/
+    (a year's latest version, or the version asked for)."""
     from django.urls import reverse
 
+    if archive_year and archive_version:
+        return reverse(
+            "public:archive_version_item",
+            kwargs={"fiscal_year": archive_year, "version": archive_version, "code": code},
+        )
     if archive_year:
         return reverse("public:archive_item", kwargs={"fiscal_year": archive_year, "code": code})
     return reverse("public:item", kwargs={"code": code})
+
+
+@register.simple_tag
+def archive_url(archive_year, archive_version=None):
+    """The list page of an earlier publication: a year's latest version, or the one asked for."""
+    from django.urls import reverse
+
+    if archive_version:
+        return reverse(
+            "public:archive_version",
+            kwargs={"fiscal_year": archive_year, "version": archive_version},
+        )
+    return reverse("public:archive", kwargs={"fiscal_year": archive_year})
 
 
 @register.filter

@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
@@ -134,3 +135,70 @@ def test_the_publish_button_is_the_same_as_the_command(client, dx_staff):
         "令和7年度（2025年度）の進捗を公表しました"
         in client.get("/staff/publish/").content.decode()
     )
+
+
+def kpi_actuals(document, code):
+    return next(
+        [a["value"] for a in kpi["actuals"]]
+        for item in document["items"]
+        for initiative in item["initiatives"]
+        for kpi in initiative["kpis"]
+        if kpi["code"] == code
+    )
+
+
+def test_republishing_keeps_every_version_and_shows_the_latest(client, publish):
+    actual = add_actual("1-3-K02", 2025, 10)
+    first = publish(2025)
+    actual.value = 9  # a correction after the first publication
+    actual.save()
+    second = publish(2025)
+    assert [(s.fiscal_year, s.version) for s in PublishedSnapshot.objects.all()] == [
+        (2025, 2),
+        (2025, 1),
+    ]
+    assert kpi_actuals(first.document, "1-3-K02") == [10]
+    # The index, the open data and the year's page show version 2 …
+    assert kpi_actuals(client.get("/opendata/plan.json").json(), "1-3-K02") == [9]
+    assert kpi_actuals(client.get("/opendata/2025/plan.json").json(), "1-3-K02") == [9]
+    assert "60.0%" in client.get("/items/1-3/").content.decode()  # (9 − 12) ÷ (7 − 12)
+    year_page = client.get("/published/2025/").content.decode()
+    assert "第2版（このページ）（最新）" in year_page
+    assert 'href="/published/2025/v1/"' in year_page
+    jst = first.published_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert f"{jst.year}年{jst.month}月{jst.day}日 {jst:%H:%M}" in year_page
+    assert 'href="/published/2025/items/1-3/"' in year_page
+    # … and version 1 stays as it was, with links that stay inside it.
+    v1 = client.get("/published/2025/v1/").content.decode()
+    assert "第1版（このページ）" in v1
+    assert "この版の後に公表し直しています（最新は第2版）" in v1
+    assert 'href="/published/2025/v1/items/1-3/"' in v1
+    item_v1 = client.get("/published/2025/v1/items/1-3/").content.decode()
+    assert "40.0%" in item_v1  # (10 − 12) ÷ (7 − 12)
+    assert "この版の後に公表し直しています（最新は第2版）" in item_v1
+    assert 'href="/published/2025/v1/"' in item_v1
+    assert "60.0%" in client.get("/published/2025/v2/items/1-3/").content.decode()
+    assert second.version == 2
+
+
+def test_a_forced_version_says_so_and_why_in_the_list(client, publish):
+    Evaluation.objects.create(
+        item=PriorityItem.objects.get(code="1-1"), fiscal_year=2025, status="approved"
+    )
+    call_command("publish_fiscal_year", "R7", "--force", "議会報告の日程のため")
+    publish(2025)
+    page = client.get("/published/2025/").content.decode()
+    rows = page.split('id="versions"')[1].split("</table>")[0]
+    assert "はい（理由：議会報告の日程のため）" in rows
+    assert "いいえ" in rows
+    assert "<caption>" in rows and 'scope="col"' in rows
+
+
+def test_an_unknown_version_is_not_found_in_japanese(client, publish):
+    publish(2025)
+    response = client.get("/published/2025/v7/")
+    assert response.status_code == 404
+    assert "令和7年度（2025年度）の第7版の公表はありません。" in response.content.decode()
+    assert client.get("/published/2025/v7/items/1-3/").status_code == 404
+    assert client.get("/published/2024/v1/").status_code == 404
+    assert client.get("/published/2025/v1/items/9-9/").status_code == 404

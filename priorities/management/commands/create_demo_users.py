@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from priorities.models import Department
 from priorities.permissions import DEPARTMENT_HEAD_GROUP, DX_STAFF_GROUP
-from priorities.roles import ensure_roles
+from priorities.roles import ensure_roles, system_user
 
 # Local demo accounts only: the README lists them. Never use these passwords on a real server.
 DEMO_PASSWORD = "shizuoka-demo-2025"
@@ -53,6 +53,7 @@ class Command(BaseCommand):
                 "本番設定（DEBUG=false）ではデモユーザーを作成しません。パスワードが公開されているためです。"
             )
         groups = ensure_roles()
+        actor = system_user()
         User = get_user_model()
         for spec in DEMO_USERS:
             user, created = User.objects.get_or_create(username=spec["username"])
@@ -67,6 +68,9 @@ class Command(BaseCommand):
                 Department.objects.get_or_create(name=name)[0]
                 for name in spec.get("departments", [])
             ]
+            # Recorded in each department's membership history as the system account's.
+            user._history_user = actor
+            user._change_reason = "デモユーザーの所属を設定"
             user.departments.set(departments)
             state = "作成しました" if created else "確認しました"
             self.stdout.write(f"デモユーザー {spec['username']} を{state}")
