@@ -62,6 +62,7 @@ class LoadReport:
 class _Loader:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
+        self.user = None
         self.report = LoadReport()
         self.departments: dict[str, Department] = {}
         self.where = ""
@@ -119,12 +120,19 @@ class _Loader:
                 f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items()
             )
             self.fail(f"{obj._meta.verbose_name}の値が正しくありません（{details}）。")
+        self.record(obj)
         obj.save()
+
+    def record(self, obj):
+        """The history says who loaded the plan, and from where."""
+        obj._history_user = self.user
+        obj._change_reason = "計画データ（fixtures/）から読み込み"
 
     def prune(self, queryset):
         """Delete the ordered child rows the fixtures no longer have."""
         count = 0
         for obj in queryset:
+            self.record(obj)
             obj.delete()
             count += 1
         if count:
@@ -378,9 +386,11 @@ class _Loader:
         return system
 
 
-def load_plan(*, directory: Path) -> LoadReport:
-    """Load (or re-sync) the whole plan from ``directory`` in one transaction."""
+def load_plan(*, directory: Path, user=None) -> LoadReport:
+    """Load (or re-sync) the whole plan from ``directory`` in one transaction, recorded in the
+    history as ``user``'s (a command passes --user or the system account)."""
     loader = _Loader(directory)
+    loader.user = user
     try:
         with transaction.atomic():
             loader.load()

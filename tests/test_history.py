@@ -377,3 +377,14 @@ def test_many_to_many_history_keeps_the_page_at_a_fixed_number_of_queries(client
     history = client.get("/staff/items/1-3/").context["history"]
     assert len([e for e in history if e.who == "dx-staff"]) == 8
     assert queries() == before
+
+
+def test_load_plan_records_who_loaded_the_plan(tmp_path, settings):
+    item = PriorityItem.objects.get(code="1-1")
+    item.title = "一時的に変えた題名"
+    item.save()
+    call_command("load_plan")
+    latest = PriorityItem.history.filter(id=item.pk).latest("history_date")
+    assert latest.title != "一時的に変えた題名"
+    assert latest.history_user.username == "system"
+    assert latest.history_change_reason == "計画データ（fixtures/）から読み込み"

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from pdca.demo import PUBLISHED_YEAR, load_demo_cycle, remove_demo_cycle
 from pdca.demo_actuals import load_demo_actuals, remove_demo_data
 from pdca.loading import PlanLoadError, load_plan
-from priorities.roles import system_user
+from priorities.roles import command_user
 
 
 class Command(BaseCommand):
@@ -29,13 +29,21 @@ class Command(BaseCommand):
             action="store_true",
             help="デモ実績（架空の値）をすべて削除します。入力された実際の値は残ります。",
         )
+        parser.add_argument(
+            "--user",
+            metavar="ユーザー名",
+            help="履歴に記録する実行者。省略時はシステム（コマンド）。",
+        )
 
-    def handle(self, *args, fixtures, demo, remove_demo, **options):
+    def handle(self, *args, fixtures, demo, remove_demo, user, **options):
         if demo and remove_demo:
             raise CommandError("--demo と --remove-demo は同時に指定できません。")
-        actor = system_user()
         try:
-            report = load_plan(directory=fixtures)
+            actor = command_user(user)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        try:
+            report = load_plan(directory=fixtures, user=actor)
         except PlanLoadError as exc:
             raise CommandError(
                 f"計画を読み込めませんでした。何も保存していません。\n{exc}"
