@@ -214,6 +214,11 @@ def _version_conflict(actual: Actual | None, change: ActualChange) -> str:
         if change.seen is None:
             return ""
         return "確認したあとに、別の人がこの実績を削除しました。画面を開き直して確認してください。"
+    if change.seen is None and change.row is not None:  # a file's preview showed no actual
+        return (
+            "確認したあとに、別の人がこの実績を登録しました。"
+            f"現在の値は「{actual.display_value}」です。ファイルを選び直して、もう一度確認してください。"
+        )
     if change.seen is None:
         return (
             f"この年度の実績はすでに登録されています（現在の値「{actual.display_value}」）。"
