@@ -57,7 +57,7 @@ def test_two_people_entering_the_same_actual_at_once_get_one_row_and_one_message
     statuses = sorted(status for status, _page in results)
     assert statuses == [302, 400], results
     refused = next(page for status, page in results if status == 400)
-    assert "すでに登録されています" in refused or "いま別の人が登録しました" in refused
+    assert "すでに登録されています" in refused or "いま別の人が同じ実績を登録しました" in refused
     assert Actual.objects.filter(kpi__code="1-1-K01", fiscal_year=2024).count() == 1
 
 
