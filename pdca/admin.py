@@ -5,6 +5,9 @@ pages; publications are made by publishing)."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
@@ -37,7 +40,16 @@ class RecordedChangeForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["seen_version"].initial = self.instance.version if self.instance.pk else None
+        # The stored version, not the instance's: the history's "revert" form shows an old
+        # version of the record, and reverting is a change made from what is stored now.
+        self.fields["seen_version"].initial = (
+            type(self.instance)
+            .objects.filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+            if self.instance.pk
+            else None
+        )
 
 
 class ServiceWriteAdmin(ImportExportMixin, SimpleHistoryAdmin):
@@ -78,6 +90,14 @@ class ServiceWriteAdmin(ImportExportMixin, SimpleHistoryAdmin):
         WithService.admin = self
         return WithService
 
+    # The form (and the delete page) checked with the service; a write can still be refused
+    # when someone changed or approved the year in between. Then nothing was saved: say why, log
+    # nothing, and go back to the record instead of Django's "added/changed/deleted" message.
+
+    def _refused(self, request, exc) -> None:
+        self.message_user(request, str(exc), messages.ERROR)
+        request.service_refused = True
+
     def save_model(self, request, obj, form, change):
         cleaned = form.cleaned_data
         try:
@@ -87,13 +107,77 @@ class ServiceWriteAdmin(ImportExportMixin, SimpleHistoryAdmin):
                 seen=cleaned.get("seen_version"),
                 reason=f"管理画面で変更: {cleaned['change_reason']}",
             )
-        except (ActualsRefused, CostRefused) as exc:  # changed by someone since the form checked
-            self.message_user(request, str(exc), messages.ERROR)
+        except (ActualsRefused, CostRefused) as exc:
+            self._refused(request, exc)
             return
         obj.pk = saved.pk
 
     def delete_model(self, request, obj):
-        self.remove(obj, request.user, reason="管理画面で削除")
+        try:
+            self.remove(obj, request.user, reason="管理画面で削除")
+        except (ActualsRefused, CostRefused) as exc:
+            self._refused(request, exc)
+            transaction.set_rollback(True)  # delete_view is atomic: drop its log entry too
+
+    def log_addition(self, request, obj, message):
+        if not getattr(request, "service_refused", False):
+            return super().log_addition(request, obj, message)
+        return None
+
+    def log_change(self, request, obj, message):
+        if not getattr(request, "service_refused", False):
+            return super().log_change(request, obj, message)
+        return None
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(request, "service_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if getattr(request, "service_refused", False):
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def response_delete(self, request, obj_display, obj_id):
+        if getattr(request, "service_refused", False):
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj_id])
+            )
+        return super().response_delete(request, obj_display, obj_id)
+
+    def process_result(self, result, request):
+        """The import's confirm step runs the rows again; one refused there (changed or approved
+        since the preview) rolls the whole file back. import-export would still report
+        "import finished": say instead that nothing was saved, and why, row by row (the file's
+        line numbers, the header being line 1)."""
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        problems = [str(error.error) for error in result.base_errors]
+        problems += [
+            f"{number + 1}行目: {error.error}"
+            for number, errors in result.row_errors()
+            for error in errors
+        ]
+        problems += [
+            f"{row.number + 1}行目: {' '.join(row.error.messages)}" for row in result.invalid_rows
+        ]
+        self.message_user(
+            request,
+            "確認したあとにデータが変わったため、取り込みませんでした（何も保存していません）。"
+            "ファイルを選び直して、もう一度確認してください。",
+            messages.ERROR,
+        )
+        for problem in problems:
+            self.message_user(request, problem, messages.ERROR)
+        opts = self.model._meta
+        return HttpResponseRedirect(
+            reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_changelist",
+                current_app=self.admin_site.name,
+            )
+        )
 
     def has_delete_permission(self, request, obj=None):
         if not super().has_delete_permission(request, obj):
@@ -192,6 +276,17 @@ class CostRecordAdmin(ServiceWriteAdmin):
 
 
 class ReadOnlyAdmin(SimpleHistoryAdmin):
+    """Readable, history included; nothing is written here. simple_history's "revert" form
+    (``<pk>/history/<id>/``) saves on POST with only the view permission, so it is refused."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
     def has_add_permission(self, request):
         return False
 

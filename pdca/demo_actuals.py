@@ -139,13 +139,24 @@ def _load_demo_costs(*, user) -> int:
 
 
 @transaction.atomic
-def remove_demo_data(*, user) -> tuple[int, int]:
-    """Delete every demo actual and demo cost record through the write path (history sees each)."""
-    actuals = costs = 0
+def remove_demo_data(*, user) -> tuple[int, int, int]:
+    """Delete every demo actual and demo cost record through the write path (history sees each).
+    Returns (actuals, costs, kept): ``kept`` counts the demo figures left in place because a
+    real approved or published evaluation holds their year (the write path refuses to delete
+    them; reopening the evaluation first lets a second run remove them)."""
+    actuals = costs = kept = 0
     for actual in Actual.objects.filter(is_demo=True).select_related("kpi"):
-        actual_delete(actual=actual, user=user, seen=ANY, reason="デモ用の架空の値を削除")
+        try:
+            actual_delete(actual=actual, user=user, seen=ANY, reason="デモ用の架空の値を削除")
+        except ActualsRefused:
+            kept += 1
+            continue
         actuals += 1
     for record in CostRecord.objects.filter(is_demo=True).select_related("system"):
-        cost_delete(record=record, user=user, reason="デモ用の架空の値を削除")
+        try:
+            cost_delete(record=record, user=user, reason="デモ用の架空の値を削除")
+        except CostRefused:
+            kept += 1
+            continue
         costs += 1
-    return actuals, costs
+    return actuals, costs, kept

@@ -67,10 +67,17 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(message))
         if remove_demo:
             evaluations, snapshots = remove_demo_cycle(user=actor)
-            actuals, costs = remove_demo_data(user=actor)
+            actuals, costs, kept = remove_demo_data(user=actor)
             self.stdout.write(
                 self.style.SUCCESS(
                     f"デモ用の架空の値を削除しました: 実績 {actuals} 件、経費 {costs} 件、"
                     f"評価 {evaluations} 件、デモを含む公表 {snapshots} 件"
                 )
             )
+            if kept:
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"承認済みの評価が使っているため残したデモ実績・経費が {kept} 件あります。"
+                        "DX推進課で評価を再開してから、もう一度 --remove-demo を実行してください。"
+                    )
+                )
