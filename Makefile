@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest workers (pytest-xdist), each with its own test database: one per core on an idle machine.
+# On a machine busy with other work, TEST_WORKERS=0 (one process) is faster.
+TEST_WORKERS ?= auto
 # PostgreSQL used by the second test run (created by .ci/run in CI).
 TEST_POSTGRES_URL ?= postgres://shizuoka_dx:shizuoka_dx@127.0.0.1:5432/shizuoka_dx
 
@@ -35,15 +38,14 @@ check: setup
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
-# pytest runs on every core (-n auto in pyproject.toml), each worker with its own test database.
 test-sqlite: setup
-	@echo "==> テスト実行: SQLite（CPU コアの数だけ並列）"
-	env -u DATABASE_URL $(PY) -m pytest
+	@echo "==> テスト実行: SQLite（pytest -n $(TEST_WORKERS)）"
+	env -u DATABASE_URL $(PY) -m pytest -n $(TEST_WORKERS)
 
 test-postgres: setup
 	@if $(PY) -c "import psycopg, sys; psycopg.connect(sys.argv[1], connect_timeout=3).close()" "$(TEST_POSTGRES_URL)" 2>/dev/null; then \
-		echo "==> テスト実行: PostgreSQL ($(TEST_POSTGRES_URL))（CPU コアの数だけ並列）"; \
-		DATABASE_URL="$(TEST_POSTGRES_URL)" $(PY) -m pytest; \
+		echo "==> テスト実行: PostgreSQL ($(TEST_POSTGRES_URL))（pytest -n $(TEST_WORKERS)）"; \
+		DATABASE_URL="$(TEST_POSTGRES_URL)" $(PY) -m pytest -n $(TEST_WORKERS); \
 	elif [ "$$CI" = "true" ]; then \
 		echo "!!! CI では PostgreSQL が必要ですが、$(TEST_POSTGRES_URL) に接続できません。" >&2; exit 1; \
 	else \

@@ -196,11 +196,11 @@ ACHIEVEMENT_B_BAND = env_decimal(
 )
 
 # Logging: everything goes to stderr, where gunicorn and the service manager collect it.
-# - LOG_LEVEL (default INFO) is the level of Django's loggers (start-up, django.security.*
-#   warnings, runserver's request lines) and of our own apps;
-# - django.request is fixed at ERROR: every 500 is logged with its traceback whatever LOG_LEVEL
+# - LOG_LEVEL (default INFO) is the level of everything: Django (start-up, django.security.*
+#   warnings, runserver's request lines), our apps and the libraries, except:
+# - django.request, fixed at ERROR: every 500 is logged with its traceback whatever LOG_LEVEL
 #   says, and the WARNING line Django writes for each 404/405 (mostly bots) is left out;
-# - other libraries log WARNING and above only (django-axes would add a line per login at INFO).
+# - django-axes, at WARNING: lockouts and repeated failures, not a line for every login.
 # SQL appears only with LOG_LEVEL=DEBUG and DEBUG=true (django.db.backends).
 LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
 LOGGING = {
@@ -216,10 +216,10 @@ LOGGING = {
             "formatter": "plain",
         },
     },
-    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
         "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
         "django.request": {"level": "ERROR"},
-        **{app: {"level": LOG_LEVEL} for app in ["shizuoka_dx", "priorities", "kpis", "systems"]},
+        "axes": {"level": "WARNING"},
     },
 }

@@ -5,6 +5,16 @@ and logs in users in nearly every test. MD5 is only acceptable because these pas
 nothing; shizuoka_dx/settings.py, which production uses, never names it.
 """
 
+import hashlib
+
 from shizuoka_dx.settings import *  # noqa: F403
+from shizuoka_dx.settings import BASE_DIR, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Several checkouts on one machine share its PostgreSQL cluster: this checkout's test databases get
+# a name of their own (pytest-xdist then adds _gw0, _gw1 … per worker), so two checkouts testing at
+# once never drop each other's database. A database left by a killed run is replaced next time.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{checkout}"}
