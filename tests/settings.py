@@ -6,6 +6,7 @@ nothing; shizuoka_dx/settings.py, which production uses, never names it.
 """
 
 import hashlib
+import tempfile
 
 from shizuoka_dx.settings import *  # noqa: F403
 from shizuoka_dx.settings import BASE_DIR, DATABASES
@@ -18,3 +19,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{checkout}"}
+
+# Uploaded files waiting between preview and confirm go to a folder of the test run's own, never
+# into the checkout.
+UPLOAD_DIR = tempfile.mkdtemp(prefix="shizuoka-dx-test-uploads-")
