@@ -16,6 +16,7 @@ Rules, for a KPI with baseline b (FY bf), target t (FY tf) and an actual a for F
 9. rates are reported rounded to one decimal.
 """
 
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -42,6 +43,16 @@ GRADES = ("A", "B", "C", "D", "-")
 
 DIRECTIONAL, THRESHOLD, STAGED = "directional", "threshold", "milestone"
 
+# Units of things counted one by one: a count is never below zero, whatever the plan prints.
+COUNT_UNITS = frozenset(
+    {
+        "件", "人", "名", "社", "回", "点", "地点", "箇所", "か所", "ヶ所", "部署", "課", "種類",
+        "業務", "システム", "ライセンス", "団体", "事業者", "世帯", "校", "施設", "台", "冊", "個",
+        "本", "枚", "講座",
+    }
+)  # fmt: skip
+SHARE_UNITS = frozenset({"%"})  # after NFKC: ％ and % alike
+
 
 @dataclass(frozen=True)
 class KpiSpec:
@@ -55,6 +66,7 @@ class KpiSpec:
     operator: str = ""
     cumulative: bool = False
     baseline_text: str = ""
+    unit: str = ""
 
     @property
     def kind(self) -> str:
@@ -75,6 +87,33 @@ class KpiSpec:
     def baseline_counts_as_zero(self) -> bool:
         """A KPI measured by numbers whose baseline has no number: rule 1 counts it as 0."""
         return self.kind != STAGED and self.baseline is None
+
+    @property
+    def _unit(self) -> str:
+        return unicodedata.normalize("NFKC", self.unit or "").strip()
+
+    @property
+    def _printed(self) -> list[Decimal]:
+        return [value for value in (self.baseline, self.target) if value is not None]
+
+    @property
+    def counted(self) -> bool:
+        """Measured in things counted one by one (件, 人, 地点…)."""
+        return self._unit in COUNT_UNITS
+
+    @property
+    def allows_negative(self) -> bool:
+        """The one rule for values below zero: only a KPI whose plan itself prints a negative
+        baseline or target (a change that may go either way) takes them; never a count."""
+        return not self.counted and any(value < 0 for value in self._printed)
+
+    @property
+    def share(self) -> bool:
+        """A share in ％ (0–100): a ％ KPI unless its plan prints a value outside 0–100 (a rate
+        of change such as 前年比 120％ or −5％ is not a share)."""
+        return self._unit in SHARE_UNITS and all(
+            ZERO <= value <= HUNDRED for value in self._printed
+        )
 
     @property
     def description(self) -> str:

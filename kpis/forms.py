@@ -33,8 +33,6 @@ class ActualForm(forms.Form):
 
     def clean_value(self):
         try:
-            return parse_actual(
-                self.cleaned_data["value"], milestone=self.kpi.is_milestone, unit=self.kpi.unit
-            )
+            return parse_actual(self.cleaned_data["value"], self.kpi.spec)
         except ValueParseError as exc:
             raise forms.ValidationError(str(exc)) from None

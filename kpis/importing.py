@@ -257,7 +257,7 @@ def check_rows(
             error("fiscal_year", row.cells.get("fiscal_year"), str(exc))
             continue
         try:
-            parsed = parse_actual(raw_value, milestone=kpi.is_milestone, unit=kpi.unit)
+            parsed = parse_actual(raw_value, kpi.spec)
         except ValueParseError as exc:
             error("value", raw_value, str(exc))
             continue

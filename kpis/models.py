@@ -153,6 +153,7 @@ class Kpi(models.Model):
             operator=self.target_operator,
             cumulative=self.cumulative,
             baseline_text=self.baseline_text,
+            unit=self.unit,
         )
 
     def evaluate(self, actual: "Actual | None", *, fiscal_year: int) -> Result:

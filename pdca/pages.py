@@ -298,6 +298,7 @@ def spec_from_snapshot(kpi: dict) -> KpiSpec:
         operator=target["operator"] or "",
         cumulative=kpi["cumulative"],
         baseline_text=baseline["text"] or "",
+        unit=kpi["unit"] or "",
     )
 
 

@@ -66,7 +66,7 @@ class ActualResource(SafeResource):
         if raw in (None, "") and row.get("stage"):
             raw = row.get("stage")
         try:
-            parsed = parse_actual(raw, milestone=kpi.is_milestone, unit=kpi.unit)
+            parsed = parse_actual(raw, kpi.spec)
         except ValueParseError as exc:
             raise ValueError(f"実績値: {exc}") from None
         row["value"] = parsed.value

@@ -8,7 +8,7 @@ from openpyxl import Workbook
 
 from kpis import importing
 from kpis.importing import ImportRefused
-from kpis.models import Actual
+from kpis.models import Actual, Kpi
 from tests.helpers import import_actuals
 
 pytestmark = pytest.mark.django_db
@@ -92,13 +92,37 @@ def test_it_reads_shift_jis_and_utf8_with_bom_and_japanese_headers(tmp_path):
     assert actual("1-1-K02", 2024).value == Decimal(1200)
 
 
-def test_it_reads_minus_signs_people_type(tmp_path):
+def test_it_reads_minus_signs_people_type_where_the_kpi_may_go_below_zero(tmp_path):
+    # A plan that prints a negative baseline (a change that may go either way) allows negatives.
+    Kpi.objects.filter(code__in=["1-3-K01", "3-2-K01"]).update(baseline_value=Decimal(-10))
     path = write_csv(
-        tmp_path / "minus.csv", [["1-3-K01", "R7", "−3", ""], ["1-3-K02", "R7", "－2", ""]]
+        tmp_path / "minus.csv",
+        [
+            ["1-3-K01", "R7", "−3", ""],
+            ["3-2-K01", "R7", "－2", ""],
+            ["3-2-K01", "R8", "△1,500", ""],
+        ],
     )
     import_actuals(path=path)
     assert actual("1-3-K01", 2025).value == Decimal(-3)
-    assert actual("1-3-K02", 2025).value == Decimal(-2)
+    assert actual("3-2-K01", 2025).value == Decimal(-2)
+    assert actual("3-2-K01", 2026).value == Decimal(-1500)
+
+
+def test_a_minus_sign_is_refused_where_the_plan_never_goes_below_zero(tmp_path):
+    path = write_csv(
+        tmp_path / "minus.csv", [["1-3-K01", "R7", "−3", ""], ["1-1-K01", "R6", "▲5件", ""]]
+    )
+    with pytest.raises(ImportRefused) as caught:
+        import_actuals(path=path)
+    assert caught.value.errors == [
+        "2行目 実績値「−3」: 「−3」はマイナスの値ですが、このKPIは計画の現状値・目標値に"
+        "マイナスがないので、0以上の値を入力してください（マイナスになりうる指標なら、"
+        "DX推進課にご相談ください）。",
+        "3行目 実績値「▲5件」: 「▲5件」はマイナスの値ですが、「件」で数える値はマイナスに"
+        "ならないので、0以上の値を入力してください。",
+    ]
+    assert not Actual.objects.exists()
 
 
 def test_an_excel_saved_file_with_formulas_imports(tmp_path):
