@@ -19,6 +19,7 @@ from kpis.parsing import (
     check_fiscal_year,
     normalize_text,
     parse_actual,
+    typed,
 )
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year
 from shizuoka_dx.tabular import FileRefused, Grid, column_letter, read_grid
@@ -85,23 +86,41 @@ def _header_key(cell) -> str | None:
     return None
 
 
+def _is_header(cells) -> bool:
+    """A header row names the KPI code or the value column, and at least one other column."""
+    keys = {_header_key(cell) for cell in cells} - {None}
+    return bool(keys & {"kpi_code", "value"}) and len(keys) >= 2
+
+
+def _no_header(lines) -> str:
+    searched = f"1〜{HEADER_SEARCH_ROWS}行目を探しました"
+    later = next((number for number, cells in lines if _is_header(cells)), None)
+    if later is not None:
+        return (
+            f"見出しの行が見つかりません（{searched}）。{later}行目にある見出しの行を、"
+            f"上の行を削除するなどして{HEADER_SEARCH_ROWS}行目までに移してください。"
+        )
+    expected = "、".join(COLUMN_LABELS[key] for key in REQUIRED)
+    return (
+        f"見出しの行が見つかりません。{expected}の見出しがある行を、"
+        f"{HEADER_SEARCH_ROWS}行目までに入れてください（{searched}）。"
+    )
+
+
 def rows_from_grid(grid: Grid) -> list[Row]:
     """Find and map the header row, refuse what a person could not see in the mapped columns,
     and return the non-blank rows below the header keyed by column (kpi_code, fiscal_year, …)."""
     layout, lines = grid.layout, grid.rows
-    header_at = None
-    for index, (_number, cells) in enumerate(lines[:HEADER_SEARCH_ROWS]):
-        keys = [_header_key(cell) for cell in cells]
-        if "kpi_code" in keys and "value" in keys:
-            header_at = index
-            break
+    header_at = next(
+        (
+            index
+            for index, (number, cells) in enumerate(lines)
+            if number <= HEADER_SEARCH_ROWS and _is_header(cells)
+        ),
+        None,
+    )
     if header_at is None:
-        expected = "、".join(COLUMN_LABELS[key] for key in REQUIRED)
-        raise ImportRefused(
-            [
-                f"見出しの行が見つかりません。{expected}（または kpi_code, fiscal_year, value）の列が必要です。"
-            ]
-        )
+        raise ImportRefused([_no_header(lines)])
     header_number, header_cells = lines[header_at]
     positions: dict[str, int] = {}
     errors = []
@@ -116,7 +135,10 @@ def rows_from_grid(grid: Grid) -> list[Row]:
         positions.setdefault(key, column)
     missing = [COLUMN_LABELS[key] for key in REQUIRED if key not in positions]
     if missing:
-        errors.append(f"{header_number}行目: 見出し「{'」「'.join(missing)}」の列がありません。")
+        errors.append(
+            f"{header_number}行目: 見出し「{'」「'.join(missing)}」の列がありません。"
+            "見出しの行に、この列を加えてください。"
+        )
     if errors:
         raise ImportRefused(errors)
     label_at = {column: COLUMN_LABELS[key] for key, column in positions.items()}
@@ -191,9 +213,7 @@ def shown(value) -> str:
         return text
     if isinstance(value, datetime.date):
         return f"{value.year}/{value.month}/{value.day}"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    return typed(value)
 
 
 def _shown(value) -> str:

@@ -274,6 +274,24 @@ def test_it_refuses_missing_and_duplicate_headers(tmp_path):
         import_actuals(path=duplicate)
 
 
+def test_a_header_row_is_one_naming_the_code_or_value_and_another_column_in_rows_1_to_10(
+    tmp_path,
+):
+    path = tmp_path / "late.csv"
+    # Row 1 names one column only (a title), rows 2–9 are notes; the header is row 10.
+    lines = ["実績", *[f"説明 {n}" for n in range(2, 10)], "KPIコード,年度,実績値"]
+    path.write_text("\r\n".join([*lines, "1-1-K01,R6,324081", ""]), encoding="utf-8")
+    import_actuals(path=path)
+    assert actual("1-1-K01", 2024).value == Decimal(324081)
+    without_value = tmp_path / "without_value.csv"
+    without_value.write_text("説明\r\nKPIコード,年度,備考\r\n1-1-K01,R6,\r\n", encoding="utf-8")
+    with pytest.raises(ImportRefused) as caught:
+        import_actuals(path=without_value)
+    assert caught.value.errors == [
+        "2行目: 見出し「実績値」の列がありません。見出しの行に、この列を加えてください。"
+    ]
+
+
 def test_extra_columns_and_a_title_row_are_fine(tmp_path):
     path = tmp_path / "template.csv"
     path.write_text(
