@@ -12,6 +12,7 @@ from import_export import fields, widgets
 
 from kpis.models import Actual, Kpi
 from kpis.parsing import ParsedValue, ValueParseError, check_fiscal_year, parse_actual
+from pdca.services import costs
 from pdca.services.actuals import ANY, ActualsRefused, actual_save
 from pdca.services.costs import CostRefused, cost_save
 from shizuoka_dx.fiscal import FiscalYearError
@@ -19,10 +20,12 @@ from shizuoka_dx.resources import SafeResource
 from systems.models import CostRecord, System
 
 
-def _seen(row) -> object:
+def _seen(row, unseen=ANY) -> object:
+    """The version the exported row carried; ``unseen`` (the service's own "any version") for a
+    file made by hand without the column."""
     raw = row.get("version")
     if raw in (None, ""):
-        return ANY
+        return unseen
     try:
         return int(Decimal(str(raw)))
     except ArithmeticError:
@@ -115,7 +118,7 @@ class CostRecordResource(SafeResource):
                 thousand_yen=instance.thousand_yen,
                 note=instance.note or "",
                 user=kwargs.get("user"),
-                seen=_seen(row),
+                seen=_seen(row, costs.ANY),
                 reason="管理画面から取り込み",
             )
         except CostRefused as exc:

@@ -3,7 +3,17 @@
 from import_export import resources
 from import_export.formats import base_formats
 
-from shizuoka_dx.spreadsheets import safe_cell
+from shizuoka_dx.spreadsheets import safe_cell, unguard_cell
+
+
+def _line_ends_as_lf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def same_but_line_ends(text: str, other: str) -> bool:
+    """An .xlsx cell stores a line break as LF whatever was typed (CR LF from a browser's text
+    box): the same text to a person."""
+    return _line_ends_as_lf(text) == _line_ends_as_lf(other)
 
 
 class SafeResource(resources.ModelResource):
@@ -12,7 +22,27 @@ class SafeResource(resources.ModelResource):
     - Imports run in one transaction and roll back entirely on any error, including the
       model's own validation (``full_clean``), so nothing is half-saved.
     - Exported text that a spreadsheet would run as a formula is escaped; numbers stay numbers.
+    - Importing our own export changes nothing: the escape is undone on every cell, and text that
+      differs from the saved text only in its line ends (an .xlsx keeps LF) keeps the saved text.
     """
+
+    def import_row(self, row, instance_loader, **kwargs):
+        for column, value in row.items():
+            row[column] = unguard_cell(value)
+        return super().import_row(row, instance_loader, **kwargs)
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        column = field.column_name
+        if instance.pk and field.attribute and column in row:
+            saved, value = getattr(instance, field.attribute, None), row[column]
+            if (
+                isinstance(saved, str)
+                and isinstance(value, str)
+                and value != saved
+                and same_but_line_ends(value, saved)
+            ):
+                row = {**row, column: saved}
+        return super().import_field(field, instance, row, is_m2m, **kwargs)
 
     def import_data(self, dataset, **kwargs):
         kwargs["use_transactions"] = True

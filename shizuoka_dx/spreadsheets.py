@@ -17,15 +17,31 @@ _PLAIN_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
+GUARD = "'"
+
+
+def _needs_guard(text: str) -> bool:
+    """Text a spreadsheet would run as a formula, once any guards in front are taken away.
+
+    Counting the guards makes the escape reversible: 「'=x」 typed by a person is written
+    「''=x」 and read back as 「'=x」, while 「'abc」 and 「-5.1」 are written as they are."""
+    bare = text.lstrip(GUARD)
+    return bare.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(bare)
+
+
 def safe_cell(value):
     """Text that a spreadsheet would run as a formula gets a leading apostrophe; numbers stay."""
-    if (
-        isinstance(value, str)
-        and value.startswith(FORMULA_TRIGGERS)
-        and not _PLAIN_NUMBER.fullmatch(value)
-    ):
-        return "'" + value
+    if isinstance(value, str) and _needs_guard(value):
+        return GUARD + value
     return "" if value is None else value
+
+
+def unguard_cell(value):
+    """The inverse of ``safe_cell``: a cell of one of our exports, read back, is the value that
+    was exported (the admin's import of its own export changes nothing)."""
+    if isinstance(value, str) and value.startswith(GUARD) and _needs_guard(value[1:]):
+        return value[1:]
+    return value
 
 
 def xlsx_cell(value):

@@ -13,7 +13,7 @@ from kpis.models import Kpi
 from pdca.demo_actuals import load_demo_actuals
 from priorities.models import Initiative, NarrativeBullet, RoadmapEntry
 from priorities.roles import system_user
-from shizuoka_dx.spreadsheets import safe_cell, xlsx_cell
+from shizuoka_dx.spreadsheets import safe_cell, unguard_cell, xlsx_cell
 from systems.models import System
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +66,34 @@ def test_it_escapes_formula_text_and_leaves_numbers_alone():
     assert safe_cell(None) == ""
     assert xlsx_cell(None) is None
     assert xlsx_cell("\x01=1+1\x07") == "'=1+1"  # control characters an .xlsx cannot hold
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        *HOSTILE,
+        "'=1+1",
+        "''=1+1",
+        "'+",
+        "'",
+        "''",
+        "'abc",
+        "-5.1",
+        "'-5.1",
+        "abc",
+        "",
+        -5.1,
+        3,
+        None,
+    ],
+)
+def test_the_escape_is_undone_exactly_on_import(value):
+    assert unguard_cell(safe_cell(value)) == ("" if value is None else value)
+
+
+def test_an_apostrophe_people_typed_is_kept_unless_a_formula_follows():
+    assert safe_cell("'abc") == "'abc" and unguard_cell("'abc") == "'abc"
+    assert safe_cell("'=x") == "''=x" and unguard_cell("''=x") == "'=x"
 
 
 def test_the_forms_workbook_has_no_formula_and_keeps_numbers(tmp_path, hostile_plan):

@@ -100,3 +100,123 @@ def test_exports_are_excel_friendly_and_formula_free(admin_client):
     values = [c for row in book.active.iter_rows() for c in row]
     assert all(c.data_type != "f" for c in values)
     assert any(c.value == "'=HYPERLINK(1)" for c in values)
+
+
+# ---- round trips: an export re-imports with no change -----------------------------------
+
+# Text a spreadsheet would run (escaped on export), text that only looks escaped, and line ends
+# that an .xlsx turns into LF.
+TRICKY = ["=1+1", "+cmd", "-2+3", "@SUM(A1)", "\t=2+2", "'=x", "''+y", "'quoted", "-", "a\r\nb"]
+
+
+@pytest.fixture
+def tricky_records(dx_staff):
+    """Actuals, cost records, KPIs and systems whose text is every case of TRICKY."""
+    from kpis.parsing import ParsedValue
+    from pdca.services import actuals, costs
+
+    counted, share, staged = (Kpi.objects.get(code=c) for c in ("1-1-K01", "1-3-K01", "1-1-K03"))
+    notes = iter(TRICKY)
+    for kpi, parsed, years in [
+        (counted, ParsedValue(Decimal("324081")), range(2023, 2028)),
+        (share, ParsedValue(Decimal("98.2")), range(2024, 2027)),
+        (staged, ParsedValue(None, "着手"), range(2024, 2026)),
+    ]:
+        for year in years:
+            actuals.actual_save(
+                kpi=kpi,
+                fiscal_year=year,
+                parsed=parsed,
+                note=next(notes),
+                user=dx_staff,
+                seen=actuals.ANY,
+                reason="準備",
+            )
+    for system, text in zip(System.objects.order_by("name"), TRICKY, strict=False):
+        costs.cost_save(
+            system=system,
+            fiscal_year=2024,
+            kind="operating",
+            thousand_yen=Decimal("1100.5"),
+            note=text,
+            user=dx_staff,
+            reason="準備",
+        )
+        system.overview = text
+        system.save()
+    for kpi, text in zip(Kpi.objects.order_by("code"), TRICKY, strict=False):
+        kpi.baseline_text = text
+        kpi.save()
+
+
+def _snapshot():
+    return {
+        "actuals": list(
+            Actual.objects.values_list(
+                "kpi__code", "fiscal_year", "value", "stage", "note", "version"
+            )
+        ),
+        "costs": list(
+            CostRecord.objects.values_list(
+                "system__name", "fiscal_year", "thousand_yen", "note", "version"
+            )
+        ),
+        "kpis": list(Kpi.objects.values_list("code", "name", "baseline_text", "target_value")),
+        "systems": list(System.objects.values_list("name", "overview", "effects")),
+        "history": Actual.history.count()
+        + CostRecord.history.count()
+        + Kpi.history.count()
+        + System.history.count(),
+    }
+
+
+ADMIN_PAGES = [
+    ("/admin/kpis/actual/", "actualresource_"),
+    ("/admin/systems/costrecord/", "costrecordresource_"),
+    ("/admin/kpis/kpi/", "kpiresource_"),
+    ("/admin/systems/system/", "systemresource_"),
+]
+
+
+@pytest.mark.parametrize(("page", "prefix"), ADMIN_PAGES, ids=[p for p, _ in ADMIN_PAGES])
+@pytest.mark.parametrize(("format_index", "name"), [(0, "export.csv"), (1, "export.xlsx")])
+def test_an_admin_export_reimports_with_no_change(
+    admin_client, tricky_records, page, prefix, format_index, name
+):
+    form = admin_client.get(f"{page}export/").context["form"]
+    fields = {field: "on" for field in form.fields if field.startswith(prefix)}
+    exported = admin_client.post(
+        f"{page}export/", {"format": format_index, "resource": 0, **fields}
+    ).content
+    before = _snapshot()
+    response = admin_client.post(
+        f"{page}import/",
+        {
+            "resource": 0,
+            "format": format_index,
+            "import_file": SimpleUploadedFile(name, exported),
+        },
+    )
+    result = response.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert result.totals["skip"] == len(result.rows) > 0, [
+        (row.import_type, row.diff) for row in result.rows if row.import_type != "skip"
+    ]
+    confirm = response.context["confirm_form"]
+    admin_client.post(
+        f"{page}process_import/", {field: confirm[field].value() for field in confirm.fields}
+    )
+    assert _snapshot() == before
+
+
+def test_a_cost_file_without_the_version_column_is_saved(dx_staff):
+    system = System.objects.get(name="電子申請システム")
+    result = CostRecordResource().import_data(
+        user=dx_staff,
+        dataset=dataset(
+            ["system", "fiscal_year", "kind", "thousand_yen", "note"],
+            [system.name, 2024, "operating", "1100", "決算"],
+        ),
+    )
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert CostRecord.objects.get(system=system, fiscal_year=2024).thousand_yen == 1100
