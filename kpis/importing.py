@@ -22,6 +22,7 @@ from kpis.parsing import (
     typed,
 )
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year
+from shizuoka_dx.spreadsheets import unguard_cell
 from shizuoka_dx.tabular import FileRefused, Grid, column_letter, read_grid
 
 PROGRESS_EVERY = 200  # rows between progress lines
@@ -290,7 +291,7 @@ def check_rows(
             continue
         seen[(code, year)] = row.number
         note = row.cells.get("note")
-        checked.append(
-            CheckedRow(row.number, kpi, year, parsed, "" if _blank(note) else shown(note).strip())
-        )
+        # A note from one of our exports comes back with its formula guard: undo it.
+        note = "" if _blank(note) else unguard_cell(shown(note).strip())
+        checked.append(CheckedRow(row.number, kpi, year, parsed, note))
     return checked, blank, errors

@@ -50,6 +50,16 @@ class ActualChange:
     row: int | None = None
 
 
+@dataclass(frozen=True)
+class Before:
+    """An actual as it was before a change: what a preview compares the change with."""
+
+    parsed: ParsedValue
+    note: str
+    is_demo: bool
+    display: str  # the value as shown, 「（デモ）」 after a demo value
+
+
 @dataclass
 class ActualsResult:
     added: list[ActualChange] = field(default_factory=list)
@@ -59,6 +69,8 @@ class ActualsResult:
     actuals: list[Actual] = field(default_factory=list)
     # The version each (kpi_id, FY) had before this call (None: no actual): what a preview showed.
     before: dict[tuple[int, int], int | None] = field(default_factory=dict)
+    # Each changed actual as it was (value, note, demo flag): what a preview says will change.
+    previous: dict[tuple[int, int], Before] = field(default_factory=dict)
 
 
 class _DryRun(Exception):
@@ -178,6 +190,9 @@ def _apply(changes, kpis, *, user, reason, demo) -> ActualsResult:
         else:
             bucket = "changed"
             old = actual.display_value + ("（デモ）" if actual.is_demo else "")
+            result.previous[(kpi.pk, change.fiscal_year)] = Before(
+                ParsedValue(actual.value, actual.stage), actual.note, actual.is_demo, old
+            )
             actual.version += 1
         actual.value = change.parsed.value
         actual.stage = change.parsed.stage

@@ -11,8 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpis.importing import PROGRESS_EVERY, ImportRefused, check_rows, read_rows
-from pdca.services.actuals import ANY, ActualChange, ActualsRefused, ActualsResult, apply_actuals
+from pdca.services.actuals import (
+    ANY,
+    ActualChange,
+    ActualsRefused,
+    ActualsResult,
+    Before,
+    apply_actuals,
+)
 from shizuoka_dx.fiscal import format_fiscal_year
+from shizuoka_dx.numbers import format_number
 
 
 @dataclass
@@ -52,22 +60,45 @@ class ImportResult:
         return text
 
     def lines(self) -> list[str]:
+        """One line per row: what is added, and for an update every field that changes (the
+        value, the note, the demo flag), old → new; a row whose only change is its note is an
+        update too."""
+
         def head(change):
             return (
                 f"{change.row}行目 {{}}: {change.kpi.code} {format_fiscal_year(change.fiscal_year)}"
             )
 
         out = [head(c).format("追加") + f" = {c.parsed.display()}{_note(c)}" for c in self.added]
-        out += [
-            head(c).format("更新") + f" {old} → {c.parsed.display()}{_note(c)}"
-            for c, old in self.changed
-        ]
+        for change, old in self.changed:
+            before = self.applied.previous[(change.kpi.pk, change.fiscal_year)]
+            out.append(head(change).format("更新") + " " + "、".join(_changes(change, old, before)))
         out += [head(c).format("変更なし") for c in self.unchanged]
         return out
 
 
 def _note(change: ActualChange) -> str:
     return f"（備考: {change.note}）" if change.note else ""
+
+
+def _quoted_note(note: str) -> str:
+    return f"「{note}」" if note else "（なし）"
+
+
+def _shown(parsed) -> str:
+    return parsed.stage or format_number(parsed.value)
+
+
+def _changes(change: ActualChange, old: str, before: Before) -> list[str]:
+    """What an update changes, old → new: 「実績値 324,081 → 330,000」, 「備考 「速報値」 →
+    「確定値」」; a value that stays is named once so the line still says which figure it is."""
+    if before.parsed != change.parsed or before.is_demo:
+        parts = [f"実績値 {old} → {_shown(change.parsed)}"]
+    else:
+        parts = [f"実績値 {old} のまま"]
+    if before.note != change.note:
+        parts.append(f"備考 {_quoted_note(before.note)} → {_quoted_note(change.note)}")
+    return parts
 
 
 def seen_key(kpi_code: str, fiscal_year: int) -> str:

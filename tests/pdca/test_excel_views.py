@@ -48,6 +48,33 @@ def test_preview_then_confirm_saves_and_says_what_changed(client, head_a):
     assert actual.history.latest().history_change_reason == "取り込み（actuals.csv）"
 
 
+def test_the_preview_shows_every_field_that_changes_notes_included(client, head_a):
+    client.force_login(head_a)
+    upload(client, CSV.format(rows="1-3-K02,R7,10,速報\r\n1-3-K02,R8,9,\r\n1-3-K04,R7,12,\r\n"))
+    client.post("/staff/actuals/import/confirm/")
+    rows = '1-3-K02,R7,10,確定値\r\n1-3-K02,R8,8,\r\n1-3-K04,R7,12,"\'=1+1"\r\n'
+    page = upload(client, CSV.format(rows=rows)).content.decode()
+    assert "取り込むと 追加 0 件、更新 3 件、変更なし 0 件" in page
+    # Only the note changes: still an update, old → new note.
+    assert (
+        "2行目 更新: 1-3-K02 令和7年度（2025年度） 実績値 10 のまま、備考 「速報」 → 「確定値」"
+        in page
+    )
+    assert "3行目 更新: 1-3-K02 令和8年度（2026年度） 実績値 9 → 8</li>" in page
+    # A note exported with its formula guard comes back as it was written.
+    assert (
+        "4行目 更新: 1-3-K04 令和7年度（2025年度） 実績値 12 のまま、備考 （なし） → 「=1+1」"
+        in page
+    )
+    client.post("/staff/actuals/import/confirm/")
+    notes = dict(
+        Actual.objects.filter(kpi__code__in=["1-3-K02", "1-3-K04"])
+        .values_list("kpi__code", "note")
+        .filter(fiscal_year=2025)
+    )
+    assert notes == {"1-3-K02": "確定値", "1-3-K04": "=1+1"}
+
+
 def test_a_bad_file_shows_every_error_and_saves_nothing(client, dx_staff):
     client.force_login(dx_staff)
     response = upload(client, CSV.format(rows="1-3-K02,R7,たくさん,\r\n9-9-K01,R7,1,\r\n"))

@@ -247,7 +247,7 @@ class TestExcelUpload:
         demo = actual(is_demo=True)
         login(client, head_a)
         response = preview(client, "1-3-K02,R7,8,\r\n")
-        assert "1-3-K02 令和7年度（2025年度） 10（デモ） → 8" in page(response)
+        assert "1-3-K02 令和7年度（2025年度） 実績値 10（デモ） → 8" in page(response)
         assert value_of() == Decimal(10)  # a preview saves nothing
         assert confirm(client).status_code == 302
         assert value_of() == Decimal(8)
