@@ -32,6 +32,7 @@ ALLOWED_WORDS = {
     "TRUE": "what Excel shows in a true/false cell",
     "FALSE": "the same",
     "KPI": "the plan's own word (KPIコード)",
+    "DX": "in the name of the department people are sent to (DX推進課)",
     "MB": "the unit of a file's size",
 }
 _QUOTED = re.compile(r"「[^「」]*」")

@@ -1,6 +1,7 @@
 """Every file in tests/fixtures/bad_files/ is refused in plain Japanese and saves nothing.
 
-The files are written by tests/fixtures/make_bad_files.py (its docstrings say why each is bad);
+The files are written by tests/fixtures/make_bad_files.py (its docstrings say why each is bad) and,
+for numbers with two readings (``number_<family>_…``), tests/fixtures/make_bad_number_files.py;
 tests/bad_files_benchmark.py prints how long each refusal takes. REASONS says, for every file,
 what its refusal must tell the person (where and why); a refusal that does not yet say it well is
 an xfail with the message it should have.
@@ -169,6 +170,105 @@ REASONS = [
         "2行目 実績値「５\u2212」: 「５\u2212」は数値として読めません（数値のあとの「-」",
     ),
     ("value_without_code.csv", "2行目 KPIコード: KPIコードが空欄です"),
+    # numbers with two readings (tests/fixtures/make_bad_number_files.py)
+    (
+        "number_separator_commas_between_digits.csv",
+        "3行目 実績値「1,2,3」: 「1,2,3」は「,」が3桁ごとの位置にないので、1,234 のように",
+    ),
+    (
+        "number_separator_decimal_comma.csv",
+        "3行目 実績値「98,2」: 「98,2」は「,」が3桁ごとの位置にないので、小数なら「98.2」",
+    ),
+    (
+        "number_separator_decimal_comma_text_cell.xlsx",
+        "3行目 実績値「76,5%」: 「76,5%」は「,」が3桁ごとの位置にないので、小数なら「76.5」",
+    ),
+    (
+        "number_separator_fullwidth_commas.xlsx",
+        "3行目 実績値「３２，４０，８１」: 「３２，４０，８１」は「,」が3桁ごとの位置にない",
+    ),
+    (
+        "number_separator_grouped_by_four.csv",
+        "3行目 実績値「32,4081件」: 「32,4081件」は「,」が3桁ごとの位置にないので",
+    ),
+    (
+        "number_separator_stray_commas.csv",
+        "3行目 実績値「,5,」: 「,5,」は「,」が3桁ごとの位置にないので",
+    ),
+    (
+        "number_separator_two_digit_group.xlsx",
+        "3行目 実績値「1,23」: 「1,23」は「,」が3桁ごとの位置にないので、小数なら「1.23」",
+    ),
+    (
+        "number_spaced_after_comma.xlsx",
+        "3行目 実績値「330, 000」: 「330, 000」は数字の間に空白があり",
+    ),
+    (
+        "number_spaced_digits.csv",
+        "3行目 実績値「330 000」: 「330 000」は数字の間に空白があり、1つの数値か2つの数値か"
+        "決まらないので、空白を消して入力してください",
+    ),
+    (
+        "number_spaced_fullwidth_space.csv",
+        "3行目 実績値「３３０\u3000０００件」: 「３３０\u3000０００件」は数字の間に空白があり",
+    ),
+    (
+        "number_spaced_no_break_space.xlsx",
+        "3行目 実績値「330\u00a0000」: 「330\u00a0000」は数字の間に空白があり",
+    ),
+    (
+        "number_negative_count_minus.csv",
+        "3行目 実績値「-5件」: 「-5件」はマイナスの値ですが、「件」で数える値はマイナスにならない"
+        "ので、0以上の値を入力してください",
+    ),
+    (
+        "number_negative_count_numeric_cell.xlsx",
+        "3行目 実績値「-5」: 「-5」はマイナスの値ですが、「地点」で数える値はマイナスにならない",
+    ),
+    (
+        "number_negative_count_triangle.xlsx",
+        "3行目 実績値「▲3社」: 「▲3社」はマイナスの値ですが、「社」で数える値はマイナスにならない",
+    ),
+    (
+        "number_negative_hours_u2212.csv",
+        "3行目 実績値「\u22122時間」: 「\u22122時間」はマイナスの値ですが、このKPIは計画の"
+        "現状値・目標値にマイナスがないので、0以上の値を入力してください",
+    ),
+    (
+        "number_negative_share_numeric_cell.xlsx",
+        "3行目 実績値「-3」: 「-3」はマイナスの値ですが、このKPIは計画の現状値・目標値に"
+        "マイナスがない",
+    ),
+    (
+        "number_minus_zero_decimal.csv",
+        "3行目 実績値「▲0.0」: 「▲0.0」はマイナスの付いた0で、0なのか0に丸めたマイナスの値なのか"
+        "決まらないので、0なら「0」と入力してください",
+    ),
+    (
+        "number_minus_zero_rounded_by_format.xlsx",
+        "3行目 実績値「-0.4」: 「-0.4」はマイナスの値ですが、「地点」で数える値はマイナスにならない",
+    ),
+    (
+        "number_minus_zero_text_cell.xlsx",
+        "3行目 実績値「-0」: 「-0」はマイナスの付いた0で、0なのか0に丸めたマイナスの値なのか",
+    ),
+    (
+        "number_minus_zero_triangle.csv",
+        "3行目 実績値「△0」: 「△0」はマイナスの付いた0で、0なのか0に丸めたマイナスの値なのか",
+    ),
+    (
+        "number_share_just_over_100.csv",
+        "3行目 実績値「100.5％」: 「100.5％」は100％を超えていますが、このKPIは割合（％）で"
+        "0〜100の範囲なので",
+    ),
+    (
+        "number_share_over_100_percent.csv",
+        "3行目 実績値「250%」: 「250%」は100％を超えていますが、このKPIは割合（％）で",
+    ),
+    (
+        "number_share_point_left_out.xlsx",
+        "3行目 実績値「982」: 「982」は100％を超えていますが、このKPIは割合（％）で",
+    ),
     # codes, duplicates, encodings
     (
         "duplicate_kpi_and_year.csv",
