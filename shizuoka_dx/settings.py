@@ -170,6 +170,8 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers probe the health check over plain HTTP: answer it rather than redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Uploaded actuals files wait here between "preview" and "confirm" (never served).
 UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", BASE_DIR / "var" / "uploads"))
