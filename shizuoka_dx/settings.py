@@ -1,8 +1,9 @@
 """Settings for the action-plan progress tracker.
 
 Everything that differs between a laptop and production comes from environment variables:
-DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS. With none of them set, the app runs on a SQLite
-file in the project folder, in debug mode, on 127.0.0.1.
+DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS (README.md, "Settings"). With none of them set,
+the app runs on a SQLite file in the project folder, in debug mode, on 127.0.0.1.
+`make serve` runs it in production mode (shizuoka_dx/serve.py).
 """
 
 import os
@@ -32,6 +33,11 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "local-development-only-not-secret"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+if not DEBUG and not os.environ.get("ALLOWED_HOSTS", "").strip():
+    raise ImproperlyConfigured(
+        "環境変数 ALLOWED_HOSTS が設定されていません。DEBUG=false では、このサービスを開く"
+        "ホスト名をカンマ区切りで指定してください（例: ALLOWED_HOSTS=dx.city.example.jp）。"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -53,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (hashed names, gzip/brotli, cached a year) answered before anything else runs.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -143,12 +151,29 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic gathers them (`make serve` runs it); WhiteNoise serves them from there.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "shizuoka_dx.staticfinders.PlotlyFinder",
 ]
+# In production every static file gets its content's hash in its name (css/site.1a2b3c4d5e6f.css)
+# and a gzip and a brotli copy; WhiteNoise serves those with a year's Cache-Control. In
+# development (and in tests) files keep their names and WhiteNoise reads them from the finders
+# on each request, so an edited stylesheet shows at once.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_AUTOREFRESH = DEBUG
+# Only the hashed copies are kept (and compressed): pages name files through {% static %}.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_USE_FINDERS = DEBUG
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff:dashboard"

@@ -142,3 +142,19 @@ def test_a_bad_setting_stops_start_up_with_a_message_naming_it(name, value):
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: 環境変数 " + name)
     assert "InvalidOperation" not in result.stderr
+
+
+def test_production_needs_allowed_hosts_as_well_as_a_secret_key():
+    result = subprocess.run(
+        [sys.executable, "-c", "import shizuoka_dx.settings"],
+        cwd=settings.BASE_DIR,
+        env={"PATH": "/usr/bin:/bin", "DEBUG": "false", "SECRET_KEY": "k" * 60},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith(
+        "django.core.exceptions.ImproperlyConfigured: 環境変数 ALLOWED_HOSTS"
+    )
