@@ -1,8 +1,8 @@
 """Settings for the action-plan progress tracker.
 
 Everything that differs between a laptop and production comes from environment variables:
-DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS (README.md, "Settings"). With none of them set,
-the app runs on a SQLite file in the project folder, in debug mode, on 127.0.0.1.
+DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, REDIS_URL (README.md, "Settings"). With none of
+them set, the app runs on a SQLite file in the project folder, in debug mode, on 127.0.0.1.
 `make serve` runs it in production mode (shizuoka_dx/serve.py).
 """
 
@@ -18,6 +18,7 @@ from shizuoka_dx.env import (
     env_decimal,
     env_list,
     parse_database_url,
+    parse_redis_url,
     sqlite_database,
 )
 
@@ -175,10 +176,21 @@ WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 WHITENOISE_USE_FINDERS = DEBUG
 
+# The cache: Redis when REDIS_URL is set (shared by every app server), otherwise this process's
+# memory. Sessions are kept in the database either way.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+CACHES = {
+    "default": parse_redis_url(REDIS_URL)
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff:dashboard"
 LOGOUT_REDIRECT_URL = "public:index"
 
+# Sessions live in the database, so any app server can answer any request (no sticky sessions).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 1800
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True

@@ -67,6 +67,7 @@ def test_it_refuses_to_start_without_a_secret_key_or_allowed_hosts_in_one_japane
         ({"SECRET_KEY": "a" * 60, "ALLOWED_HOSTS": "x"}, "SECRET_KEY が短すぎるか単純すぎます"),
         ({"SECRET_KEY": KEY, "ALLOWED_HOSTS": "x", "WEB_CONCURRENCY": "four"}, "WEB_CONCURRENCY"),
         ({"SECRET_KEY": KEY, "ALLOWED_HOSTS": "x", "DATABASE_URL": "mysql://db/x"}, "DATABASE_URL"),
+        ({"SECRET_KEY": KEY, "ALLOWED_HOSTS": "x", "REDIS_URL": "cache:6379"}, "REDIS_URL"),
     ],
 )
 def test_each_missing_or_bad_setting_is_named_in_one_line(environ, named):
