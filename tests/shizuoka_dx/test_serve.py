@@ -133,10 +133,13 @@ def free_port():
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """gunicorn as `make serve` starts it, on a SQLite file and a static folder of its own."""
-    root = tmp_path_factory.mktemp("serve")
+@pytest.fixture
+def server(tmp_path):
+    """gunicorn as `make serve` starts it, on a SQLite file and a static folder of its own.
+
+    Used by one test only: collectstatic compresses plotly.js (about 10 s), and a fixture shared
+    by several tests would run once in each pytest-xdist worker that gets one of them."""
+    root = tmp_path
     env = production_env(
         DATABASE_URL=f"sqlite:///{root}/db.sqlite3",
         STATIC_ROOT=str(root / "static"),
@@ -195,7 +198,7 @@ def get(url, **headers):
 HTTPS = {"X-Forwarded-Proto": "https"}
 
 
-def test_healthz_answers_over_plain_http_for_load_balancers(server):
+def check_healthz_answers_over_plain_http_for_load_balancers(server):
     base, _, _ = server
     status, headers, body = get(base + "/healthz")
     assert (status, body) == (200, b"ok\n")
@@ -205,7 +208,7 @@ def test_healthz_answers_over_plain_http_for_load_balancers(server):
     assert status == 301 and headers["Location"].startswith("https://127.0.0.1")
 
 
-def test_pages_link_hashed_static_files_that_are_served_compressed_and_cached_a_year(server):
+def check_pages_link_hashed_static_files_that_are_served_compressed_and_cached_a_year(server):
     base, _, _ = server
     status, _, body = get(base + "/", **HTTPS)
     assert status == 200
@@ -222,7 +225,7 @@ def test_pages_link_hashed_static_files_that_are_served_compressed_and_cached_a_
     assert get(base + "/static/css/site.css", **HTTPS)[0] == 404
 
 
-def test_plotly_js_from_the_installed_package_is_served_hashed_and_compressed(server):
+def check_plotly_js_from_the_installed_package_is_served_hashed_and_compressed(server):
     base, root, _ = server
     hashed = sorted(p.name for p in (root / "static" / "vendor").iterdir())
     script = next(name for name in hashed if re.fullmatch(r"plotly\.min\.[0-9a-f]{12}\.js", name))
@@ -236,7 +239,7 @@ def test_plotly_js_from_the_installed_package_is_served_hashed_and_compressed(se
     assert int(headers["Content-Length"]) < 2_000_000  # 4.8 MB as sent uncompressed
 
 
-def test_a_missing_page_is_answered_in_japanese(server):
+def check_a_missing_page_is_answered_in_japanese(server):
     base, _, _ = server
     status, _, body = get(base + "/no-such-page/", **HTTPS)
     assert status == 404
@@ -244,7 +247,7 @@ def test_a_missing_page_is_answered_in_japanese(server):
     assert "Traceback" not in body.decode()
 
 
-def test_each_request_leaves_one_access_line_on_stderr(server):
+def check_each_request_leaves_one_access_line_on_stderr(server):
     base, _, log_path = server
     get(base + "/healthz?probe=access-log", **{"X-Forwarded-For": "203.0.113.7"})
     for _ in range(50):
@@ -259,3 +262,11 @@ def test_each_request_leaves_one_access_line_on_stderr(server):
         lines[0],
     ), lines[0]
     assert Path(log_path).read_text().count("Booting worker") == 1
+
+
+def test_gunicorn_serves_the_app_in_production_mode(server):
+    check_healthz_answers_over_plain_http_for_load_balancers(server)
+    check_pages_link_hashed_static_files_that_are_served_compressed_and_cached_a_year(server)
+    check_plotly_js_from_the_installed_package_is_served_hashed_and_compressed(server)
+    check_a_missing_page_is_answered_in_japanese(server)
+    check_each_request_leaves_one_access_line_on_stderr(server)
