@@ -69,7 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's middleware, with the header built once rather than for every response.
+    "shizuoka_dx.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Keep AxesMiddleware last (django-axes' instruction).
     "axes.middleware.AxesMiddleware",
