@@ -1,4 +1,4 @@
-# Two commands for a newcomer: `make run` and `make test` (see README.md).
+# Two commands for a newcomer: `make run` and `make test` (see README.md); `make serve` for production.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +11,7 @@ TEST_WORKERS ?= auto
 # PostgreSQL used by the second test run (created by .ci/run in CI).
 TEST_POSTGRES_URL ?= postgres://shizuoka_dx:shizuoka_dx@127.0.0.1:5432/shizuoka_dx
 
-.PHONY: run test setup lint check test-sqlite test-postgres clean
+.PHONY: run serve test setup lint check test-sqlite test-postgres clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ run: setup
 	$(PY) manage.py create_demo_users
 	@echo "==> http://$(HOST):$(PORT)/ を開いてください（職員ログインは README.md を参照）"
 	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production mode on one machine (README.md, "Production"): DEBUG=false whatever the shell says,
+# SECRET_KEY and ALLOWED_HOSTS required (checked first, in one line), never any demo data.
+serve: export DEBUG := false
+serve: setup
+	@$(PY) -m shizuoka_dx.serve
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput
+	@echo "==> 本番モードで http://$(HOST):$(PORT)/ を開きます（gunicorn。終了は Ctrl+C）"
+	exec $(VENV)/bin/gunicorn --config python:shizuoka_dx.gunicorn_conf --bind $(HOST):$(PORT) shizuoka_dx.wsgi
 
 lint: setup
 	$(PY) -m ruff check .

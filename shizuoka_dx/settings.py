@@ -1,8 +1,9 @@
 """Settings for the action-plan progress tracker.
 
 Everything that differs between a laptop and production comes from environment variables:
-DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS. With none of them set, the app runs on a SQLite
-file in the project folder, in debug mode, on 127.0.0.1.
+DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, REDIS_URL (README.md, "Settings"). With none of
+them set, the app runs on a SQLite file in the project folder, in debug mode, on 127.0.0.1.
+`make serve` runs it in production mode (shizuoka_dx/serve.py).
 """
 
 import os
@@ -17,6 +18,7 @@ from shizuoka_dx.env import (
     env_decimal,
     env_list,
     parse_database_url,
+    parse_redis_url,
     sqlite_database,
 )
 
@@ -32,6 +34,11 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "local-development-only-not-secret"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+if not DEBUG and not os.environ.get("ALLOWED_HOSTS", "").strip():
+    raise ImproperlyConfigured(
+        "環境変数 ALLOWED_HOSTS が設定されていません。DEBUG=false では、このサービスを開く"
+        "ホスト名をカンマ区切りで指定してください（例: ALLOWED_HOSTS=dx.city.example.jp）。"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -53,6 +60,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (hashed names, gzip/brotli, cached a year) answered before anything else runs.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -60,7 +69,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's middleware, with the header built once rather than for every response.
+    "shizuoka_dx.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Keep AxesMiddleware last (django-axes' instruction).
     "axes.middleware.AxesMiddleware",
@@ -143,17 +153,45 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic gathers them (`make serve` runs it); WhiteNoise serves them from there.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "shizuoka_dx.staticfinders.PlotlyFinder",
 ]
+# In production every static file gets its content's hash in its name (css/site.1a2b3c4d5e6f.css)
+# and a gzip and a brotli copy; WhiteNoise serves those with a year's Cache-Control. In
+# development (and in tests) files keep their names and WhiteNoise reads them from the finders
+# on each request, so an edited stylesheet shows at once.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_AUTOREFRESH = DEBUG
+# Only the hashed copies are kept (and compressed): pages name files through {% static %}.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_USE_FINDERS = DEBUG
+
+# The cache: Redis when REDIS_URL is set (shared by every app server), otherwise this process's
+# memory. Sessions are kept in the database either way.
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+CACHES = {
+    "default": parse_redis_url(REDIS_URL)
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff:dashboard"
 LOGOUT_REDIRECT_URL = "public:index"
 
+# Sessions live in the database, so any app server can answer any request (no sticky sessions).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 1800
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
@@ -170,6 +208,8 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Load balancers probe the health check over plain HTTP: answer it rather than redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Uploaded actuals files wait here between "preview" and "confirm" (never served).
 UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", BASE_DIR / "var" / "uploads"))

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from shizuoka_dx import health
+
 admin.site.site_header = "デジタル化推進アクションプラン 管理画面"
 admin.site.site_title = "アクションプラン管理"
 admin.site.index_title = "計画・KPI・システムの管理"
@@ -19,6 +21,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
 ]
 
 handler404 = "pdca.views.public.page_not_found"

@@ -52,6 +52,8 @@ MATRIX = {
     "staff:actuals_template": ("crisis-template", {ANON: 302, OTHER: 400, OWNER: 200, DX: 200}),
     "login": ({}, EVERYONE_200),
     "logout": ({}, dict.fromkeys(ROLES, 405)),
+    # For load balancers: no login, the same answer for everybody.
+    "healthz": ({}, EVERYONE_200),
 }
 # State changes: POST without the right role never changes anything.
 POST_MATRIX = {

@@ -7,7 +7,13 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from shizuoka_dx.env import env_bool, env_choice, env_decimal, parse_database_url
+from shizuoka_dx.env import (
+    env_bool,
+    env_choice,
+    env_decimal,
+    parse_database_url,
+    parse_redis_url,
+)
 
 BASE = Path("/srv/app")
 
@@ -127,6 +133,7 @@ def test_it_refuses_a_decimal_it_cannot_read_or_out_of_range(monkeypatch, raw):
         ("DATABASE_URL", "mysql://user:pw@host/db"),
         ("DEBUG", "maybe"),
         ("LOG_LEVEL", "loud"),
+        ("REDIS_URL", "localhost:6379"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_a_message_naming_it(name, value):
@@ -142,3 +149,41 @@ def test_a_bad_setting_stops_start_up_with_a_message_naming_it(name, value):
     last_line = result.stderr.strip().splitlines()[-1]
     assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: 環境変数 " + name)
     assert "InvalidOperation" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["redis://127.0.0.1:6379/0", "rediss://:pw@cache.example:6380/1", "unix:///run/r.sock"]
+)
+def test_it_reads_a_redis_url_into_djangos_redis_cache(url):
+    config = parse_redis_url(url)
+    assert config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert config["LOCATION"] == url
+    # A Redis that stops answering fails fast instead of holding a worker.
+    assert config["OPTIONS"]["socket_timeout"] <= 5
+
+
+@pytest.mark.parametrize(
+    "url", ["localhost:6379", "http://cache:6379", "redis://", "memcached://x"]
+)
+def test_it_refuses_a_redis_url_it_cannot_read_without_showing_the_password(url):
+    with pytest.raises(ImproperlyConfigured, match=r"REDIS_URL.*redis://ホスト名:6379/0"):
+        parse_redis_url(url)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        parse_redis_url("http://:secret-pw@cache:6379/0")
+    assert "secret-pw" not in str(refused.value)
+
+
+def test_production_needs_allowed_hosts_as_well_as_a_secret_key():
+    result = subprocess.run(
+        [sys.executable, "-c", "import shizuoka_dx.settings"],
+        cwd=settings.BASE_DIR,
+        env={"PATH": "/usr/bin:/bin", "DEBUG": "false", "SECRET_KEY": "k" * 60},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith(
+        "django.core.exceptions.ImproperlyConfigured: 環境変数 ALLOWED_HOSTS"
+    )
