@@ -8,6 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from shizuoka_dx.tabular import (
+    HIDDEN,
     MAX_FILE_BYTES,
     MAX_ROWS,
     FileRefused,
@@ -54,8 +55,8 @@ def test_an_xlsx_gives_raw_values_and_what_a_person_could_not_see(tmp_path):
 
     assert grid.rows[1] == (2, ["静岡", datetime.datetime(2026, 4, 1), 12])
     assert grid.rows[3] == (4, ["蒲原", None, 3.5])
-    assert grid.layout.hidden_rows == {4}
-    assert grid.layout.hidden_columns == {1}
+    assert grid.layout.hidden_rows == {4: HIDDEN}
+    assert grid.layout.hidden_columns == {1: HIDDEN}
     assert grid.layout.merged == [Merge("A2:A3", 2, 0, 3, 0)]
     assert grid.layout.formula_cells == [(3, 2)]
 
@@ -107,7 +108,7 @@ def test_an_entity_declaration_is_refused_before_any_parsing(tmp_path):
         ("old.xls", b"x", ".xls 形式のファイルは読み込めません"),
         ("notes.txt", b"x", "読み込めるのは .csv と .xlsx のファイルです"),
         ("text.xlsx", b"a,b\n1,2\n", "中身はCSV（テキスト）です"),
-        ("utf16.csv", "名称,金額\n".encode("utf-16"), "CSVの文字コードが分かりません"),
+        ("utf16.csv", "名称,金額\n".encode("utf-16"), "CSVの文字コードがUTF-16です"),
     ],
 )
 def test_each_unreadable_file_gets_one_japanese_sentence(tmp_path, name, content, says):
