@@ -83,8 +83,8 @@ class Merge(NamedTuple):
 
 
 class Unseen(NamedTuple):
-    """Why a cell's value is not what a person sees: FORMAT_HIDES (``detail`` is the number
-    format) or SAME_COLOUR."""
+    """Why a person cannot see a cell's value: FORMAT_HIDES (``detail`` is the number format) or
+    SAME_COLOUR (``detail`` is the number format when its colour, 「[White]」, is the cause)."""
 
     how: str
     detail: str = ""
@@ -1007,7 +1007,9 @@ class _Sheet(_Parser):
         if not section.shows_value:
             self.layout.unseen_cells[position] = Unseen(FORMAT_HIDES, look.code)
         elif _contrast(section.colour or look.font, look.fill) < MIN_CONTRAST:
-            self.layout.unseen_cells[position] = Unseen(SAME_COLOUR)
+            self.layout.unseen_cells[position] = Unseen(
+                SAME_COLOUR, look.code if section.colour else ""
+            )
         if number and look.date:
             from openpyxl.utils.datetime import from_excel
 
