@@ -39,7 +39,7 @@ MAX_MEMBER_BYTES = 20 * 1024 * 1024  # each part as it really unpacks, counted w
 MAX_MEMBERS = 2_000
 MAX_ROWS = 10_000
 MAX_COLUMNS = 200
-MAX_CELLS = 300_000  # cell elements in the sheet read, filled or only formatted
+MAX_CELLS = 200_000  # cell elements in the sheet read, filled or only formatted
 MAX_SHARED_STRINGS = 100_000
 MAX_SHARED_CHARS = 5_000_000
 MAX_STYLE_RECORDS = 100_000  # number formats, fonts, fills and cell formats together
@@ -372,7 +372,7 @@ class _Parser:
         self.text: list[str] = []
 
     def parse(self, archive: _Archive, name: str) -> None:
-        parser = expat.ParserCreate(namespace_separator="}")
+        parser = expat.ParserCreate()  # names as written; _local() drops a prefix (x:c)
         parser.buffer_text = True
         parser.StartDoctypeDeclHandler = _refuse_doctype
         parser.EntityDeclHandler = _refuse_doctype
@@ -388,10 +388,10 @@ class _Parser:
             raise _Broken(name) from None
 
     def _start(self, name, attrs):
-        self.start(name.rpartition("}")[2], attrs)
+        self.start(_LOCAL.get(name) or _local(name), attrs)
 
     def _end(self, name):
-        self.end(name.rpartition("}")[2])
+        self.end(_LOCAL.get(name) or _local(name))
 
     def _data(self, data):
         if self.collecting:
@@ -409,6 +409,17 @@ class _Parser:
         return text
 
 
+_LOCAL: dict[str, str] = {}
+
+
+def _local(name: str) -> str:
+    """An element's name without its prefix: 「x:row」 → 「row」."""
+    local = name.rpartition(":")[2]
+    if len(_LOCAL) < 10_000:
+        _LOCAL[name] = local
+    return local
+
+
 def _refuse_doctype(*_args):
     raise _Refused(UNSAFE_XML)
 
@@ -418,7 +429,7 @@ def _attr(attrs: dict, local: str):
     if local in attrs:
         return attrs[local]
     for key, value in attrs.items():
-        if key.rpartition("}")[2] == local:
+        if key.rpartition(":")[2] == local and not key.startswith("xmlns"):
             return value
     return None
 
@@ -629,24 +640,48 @@ class _Look(NamedTuple):
     date: bool
     elapsed: bool
 
-    def section(self, value) -> _Section:
+    def section(self, kind: str) -> _Section:
+        """The section that shows a value of this ``kind``: TEXT, POSITIVE, NEGATIVE or ZERO."""
         sections = _sections(self.code)
         if any(re.search(r"\[[<>=]", part) for part in sections):
             return _Section(True, "%" in self.code, None)  # conditions: not second-guessed
-        if isinstance(value, str):
+        if kind == TEXT:
             if len(sections) >= 4:
                 return _section(sections[3], text=True)
             return _Section(True, False, _section(sections[0], text=True).colour)
         if len(sections) == 1 and "@" in _SECTION_TOKENS.findall(sections[0]):
             # 「@」 (text): a number in it is shown as typed
             return _Section(True, False, _section(sections[0], text=True).colour)
-        if len(sections) == 1 or (len(sections) == 2 and value >= 0) or value > 0:
+        if len(sections) == 1 or kind == POSITIVE or (len(sections) == 2 and kind == ZERO):
             part = sections[0]
-        elif value < 0:
+        elif kind == NEGATIVE:
             part = sections[1]
         else:
             part = sections[2]
         return _section(part, text=False)
+
+
+TEXT, POSITIVE, NEGATIVE, ZERO, OTHER = "text", "positive", "negative", "zero", "other"
+
+
+class _Verdict(NamedTuple):
+    """What a cell format does to a value of one kind, worked out once per format and kind."""
+
+    unseen: Unseen | None
+    percent: bool
+    date: bool
+    elapsed: bool
+
+
+def _verdict(look: _Look, kind: str) -> _Verdict:
+    section = _SHOWN if kind == OTHER else look.section(kind)
+    unseen = None
+    if not section.shows_value:
+        unseen = Unseen(FORMAT_HIDES, look.code)
+    elif _contrast(section.colour or look.font, look.fill) < MIN_CONTRAST:
+        unseen = Unseen(SAME_COLOUR, look.code if section.colour else "")
+    number = kind in {POSITIVE, NEGATIVE, ZERO}
+    return _Verdict(unseen, number and section.percent, number and look.date, look.elapsed)
 
 
 class _Styles(_Parser):
@@ -814,15 +849,25 @@ def _unescape(text: str) -> str:
 
 # ---- xlsx: the sheet -------------------------------------------------------------------
 
-_REF = re.compile(r"([A-Za-z]{1,3})(\d+)$")
 _ROUND = Context(prec=15)  # Excel shows at most 15 significant digits
 
 
+_COLUMNS: dict[str, int] = {}
+
+
 def _column_index(letters: str) -> int:
-    index = 0
-    for letter in letters.upper():
-        index = index * 26 + ord(letter) - 64
-    return index - 1
+    """「A」 → 0, 「AA」 → 26 (cached: a sheet names the same few columns again and again)."""
+    index = _COLUMNS.get(letters)
+    if index is None:
+        if not (0 < len(letters) <= 3 and letters.isascii() and letters.isalpha()):
+            raise _Broken("cell reference")
+        index = 0
+        for letter in letters.upper():
+            index = index * 26 + ord(letter) - 64
+        index -= 1
+        if len(_COLUMNS) < 20_000:
+            _COLUMNS[letters] = index
+    return index
 
 
 class _Sheet(_Parser):
@@ -832,7 +877,7 @@ class _Sheet(_Parser):
         super().__init__()
         self.strings = strings
         self.styles = styles
-        self.looks: dict[int, _Look] = {}
+        self.verdicts: dict[tuple[int, str], _Verdict] = {}
         self.epoch = epoch
         self.subject = subject
         self.layout = SheetLayout()
@@ -849,6 +894,23 @@ class _Sheet(_Parser):
         self.formula = False
         self.in_inline = False
         self.phonetic = False
+
+    def _start(self, name, attrs):  # the cells' own elements first: most of the events
+        if name == "c":
+            self._start_cell(attrs)
+        elif name == "v":
+            self.collecting, self.text = True, []
+        else:
+            self.start(_LOCAL.get(name) or _local(name), attrs)
+
+    def _end(self, name):
+        if name == "v":
+            self.collecting = False
+            self.value_text = "".join(self.text)
+        elif name == "c":
+            self._end_cell()
+        else:
+            self.end(_LOCAL.get(name) or _local(name))
 
     def start(self, name, attrs):
         if name == "c":
@@ -947,8 +1009,7 @@ class _Sheet(_Parser):
         if self.cells > MAX_CELLS:
             raise _Refused(TOO_BIG_INSIDE.format(what=f"セルが{MAX_CELLS:,}個超"))
         ref = attrs.get("r")
-        match = _REF.match(ref) if ref else None
-        column = _column_index(match.group(1)) if match else self.column + 1
+        column = _column_index(ref.rstrip("0123456789")) if ref else self.column + 1
         if column <= self.column:
             raise _Broken("cell order")
         self.column = column
@@ -999,25 +1060,26 @@ class _Sheet(_Parser):
     def _seen(self, value, position, style):
         """The value as a person sees it (a date for a date format), noting a percent format
         with the text shown, and a format or colours that hide the value."""
-        look = self.looks.get(style)
-        if look is None:
-            look = self.looks[style] = self.styles.look(style) if self.styles else _PLAIN
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        section = look.section(value) if number or isinstance(value, str) else _SHOWN
-        if not section.shows_value:
-            self.layout.unseen_cells[position] = Unseen(FORMAT_HIDES, look.code)
-        elif _contrast(section.colour or look.font, look.fill) < MIN_CONTRAST:
-            self.layout.unseen_cells[position] = Unseen(
-                SAME_COLOUR, look.code if section.colour else ""
-            )
-        if number and look.date:
+        if isinstance(value, str):
+            kind = TEXT
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            kind = OTHER
+        else:
+            kind = POSITIVE if value > 0 else NEGATIVE if value < 0 else ZERO
+        verdict = self.verdicts.get((style, kind))
+        if verdict is None:
+            look = self.styles.look(style) if self.styles else _PLAIN
+            verdict = self.verdicts[(style, kind)] = _verdict(look, kind)
+        if verdict.unseen:
+            self.layout.unseen_cells[position] = verdict.unseen
+        if verdict.date:
             from openpyxl.utils.datetime import from_excel
 
             try:
-                return from_excel(value, self.epoch, timedelta=look.elapsed)
+                return from_excel(value, self.epoch, timedelta=verdict.elapsed)
             except (OverflowError, ValueError):
                 return "#VALUE!"
-        if number and section.percent:
+        if verdict.percent:
             self.layout.percent_cells[position] = _percent_text(self.value_text)
         return value
 

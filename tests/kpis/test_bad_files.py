@@ -1,7 +1,7 @@
 """Every file in tests/fixtures/bad_files/ is refused in plain Japanese and saves nothing.
 
 The files are written by tests/fixtures/make_bad_files.py (its docstrings say why each is bad);
-tests/bad_files_benchmark.py prints how long each refusal takes. REASONS says, for every file,
+tests/import_benchmark.py prints what each refusal costs in time and memory. REASONS says, for every file,
 what its refusal must tell the person (where and why); a refusal that does not yet say it well is
 an xfail with the message it should have.
 """
@@ -112,7 +112,7 @@ REASONS = [
     # bounded cost: counted while reading, whatever the zip declares
     ("shared_strings_over_count.xlsx", "Excelファイルの中身が大きすぎます（文字列が100,000個超）"),
     ("sheet_part_over_size.xlsx", "Excelファイルの中身が大きすぎます（1つの部品が展開後20MB超）"),
-    ("cells_over_limit.xlsx", "Excelファイルの中身が大きすぎます（セルが300,000個超）"),
+    ("cells_over_limit.xlsx", "Excelファイルの中身が大きすぎます（セルが200,000個超）"),
     (
         "declared_size_understated.xlsx",
         "Excelファイル（.xlsx）として読めません。ファイルが壊れていないか",
