@@ -43,6 +43,8 @@ MAX_CELLS = 200_000  # cell elements in the sheet read, filled or only formatted
 MAX_SHARED_STRINGS = 100_000
 MAX_SHARED_CHARS = 5_000_000
 MAX_STYLE_RECORDS = 100_000  # number formats, fonts, fills and cell formats together
+MAX_MERGES = 10_000
+MAX_ELEMENTS = 1_200_000  # XML elements in all the parts read, whatever they are
 MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
 CHUNK_BYTES = 64 * 1024
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls and other old Office files
@@ -335,7 +337,7 @@ class _Archive:
                     "（Excelとこのシステムで別々の内容を読むおそれがあります）。" + RESAVE
                 )
             self.parts[key] = info
-        self.unpacked = 0
+        self.elements = 0  # counted by every part's parser, against MAX_ELEMENTS
 
     def close(self) -> None:
         self.zip.close()
@@ -372,6 +374,7 @@ class _Parser:
         self.text: list[str] = []
 
     def parse(self, archive: _Archive, name: str) -> None:
+        self.archive = archive
         parser = expat.ParserCreate()  # names as written; _local() drops a prefix (x:c)
         parser.buffer_text = True
         parser.StartDoctypeDeclHandler = _refuse_doctype
@@ -388,7 +391,13 @@ class _Parser:
             raise _Broken(name) from None
 
     def _start(self, name, attrs):
+        self.count()
         self.start(_LOCAL.get(name) or _local(name), attrs)
+
+    def count(self):
+        self.archive.elements += 1
+        if self.archive.elements > MAX_ELEMENTS:
+            raise _Refused(TOO_BIG_INSIDE.format(what="書式や文字列などの情報が多すぎます"))
 
     def _end(self, name):
         self.end(_LOCAL.get(name) or _local(name))
@@ -896,6 +905,7 @@ class _Sheet(_Parser):
         self.phonetic = False
 
     def _start(self, name, attrs):  # the cells' own elements first: most of the events
+        self.count()
         if name == "c":
             self._start_cell(attrs)
         elif name == "v":
@@ -907,6 +917,8 @@ class _Sheet(_Parser):
         if name == "v":
             self.collecting = False
             self.value_text = "".join(self.text)
+            if len(self.value_text) > MAX_CELL_CHARS:
+                raise _Refused(TOO_BIG_INSIDE.format(what="文字数が多すぎます"))
         elif name == "c":
             self._end_cell()
         else:
@@ -940,6 +952,8 @@ class _Sheet(_Parser):
         if name == "v":
             self.collecting = False
             self.value_text = self.take_text()
+            if len(self.value_text) > MAX_CELL_CHARS:
+                raise _Refused(TOO_BIG_INSIDE.format(what="文字数が多すぎます"))
         elif name == "t" and self.in_inline:
             self.collecting = False
         elif name == "rPh":
@@ -1001,6 +1015,8 @@ class _Sheet(_Parser):
             return
         if None not in (min_col, min_row, max_col, max_row):
             self.layout.merged.append(Merge(ref, min_row, min_col - 1, max_row, max_col - 1))
+            if len(self.layout.merged) > MAX_MERGES:
+                raise _Refused(TOO_BIG_INSIDE.format(what=f"結合セルが{MAX_MERGES:,}個超"))
 
     # cells
 

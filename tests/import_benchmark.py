@@ -87,8 +87,8 @@ def write_worst_cases(folder: Path) -> list[Path]:
     # before). Each string is a long note with a few random digits, so it packs about 20:1.
     filler = "市民課集計の速報値。確定値は6月に報告予定。" * 6
     strings = [
-        f"<si><t>{rng.randrange(10**12):012d}{filler}{rng.randrange(10**12):012d}</t></si>"
-        for _ in range(117_000)
+        f"<si><t>{rng.randrange(10**15):015d}{filler}{rng.randrange(10**15):015d}</t></si>"
+        for _ in range(109_000)
     ]
     sst = (SST_HEAD + "".join(strings) + "</sst>").encode()
     files["shared_strings_45mb.xlsx"] = _workbook(_rows(10), shared_strings=sst)

@@ -329,6 +329,7 @@ def test_each_part_is_read_once_and_the_sheet_in_one_pass(tmp_path, monkeypatch)
         ("MAX_MEMBER_BYTES", 2_000, "1つの部品が展開後"),
         ("MAX_CELLS", 50, "セルが50個超"),
         ("MAX_SHARED_STRINGS", 5, "文字列が5個超"),
+        ("MAX_ELEMENTS", 100, "書式や文字列などの情報が多すぎます"),
     ],
 )
 def test_what_the_reader_builds_is_counted_while_reading(tmp_path, monkeypatch, limit, value, says):
@@ -354,6 +355,17 @@ def test_what_the_reader_builds_is_counted_while_reading(tmp_path, monkeypatch, 
     monkeypatch.setattr(tabular, limit, value)
     (message,) = refusal(path)
     assert message.startswith("Excelファイルの中身が大きすぎます（") and says in message, message
+
+
+def test_merged_cells_are_counted_too(tmp_path, monkeypatch):
+    from shizuoka_dx import tabular
+
+    book, sheet = book_with([["a", "b"]] * 12)
+    for row in range(1, 12, 2):
+        sheet.merge_cells(f"A{row}:A{row + 1}")
+    monkeypatch.setattr(tabular, "MAX_MERGES", 5)
+    (message,) = refusal(saved(tmp_path, book))
+    assert "結合セルが5個超" in message
 
 
 def test_the_reader_uses_no_private_openpyxl_api():
