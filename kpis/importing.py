@@ -2,8 +2,11 @@
 
 Reading a file safely is the shared kernel's job (shizuoka_dx/tabular.py: a file → a grid of raw
 cells and what a person could not see in it). Here the grid becomes rows (``read_rows``: the
-header row found and mapped; hidden, merged or formula-only cells in the columns that matter
-refused), and the rows become actuals to save or per-row Japanese errors (``check_rows``). Saving
+header row found and mapped; in the columns that matter, hidden or zero-size rows and columns,
+merged cells, formulas without a result, values hidden by their format or colour, and a second
+header row refused; percent-formatted numbers taken as the text shown, 「98.2%」), and the rows
+become actuals to save or per-row Japanese errors (``check_rows``, which also refuses a
+percent-formatted value for a KPI not measured in ％). Saving
 is not done here: it is the yearly cycle's one write path (pdca/services/imports.py →
 pdca/services/actuals.py).
 """
@@ -23,7 +26,15 @@ from kpis.parsing import (
 )
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year
 from shizuoka_dx.spreadsheets import unguard_cell
-from shizuoka_dx.tabular import FileRefused, Grid, column_letter, read_grid
+from shizuoka_dx.tabular import (
+    FORMAT_HIDES,
+    ZERO_SIZE,
+    FileRefused,
+    Grid,
+    Unseen,
+    column_letter,
+    read_grid,
+)
 
 PROGRESS_EVERY = 200  # rows between progress lines
 SHEET_NAME = "実績"
@@ -55,6 +66,7 @@ class ImportRefused(Exception):
 class Row:
     number: int  # the row number people see in Excel (1 = the first line of the file)
     cells: dict[str, object]
+    percent: frozenset[str] = frozenset()  # keys whose cell was shown as a percentage
 
 
 @dataclass
@@ -143,13 +155,14 @@ def rows_from_grid(grid: Grid) -> list[Row]:
     if errors:
         raise ImportRefused(errors)
     label_at = {column: COLUMN_LABELS[key] for key, column in positions.items()}
-    for key in REQUIRED:
-        column = positions[key]
-        if column in layout.hidden_columns:
-            errors.append(
-                f"{column_letter(column)}列（{COLUMN_LABELS[key]}）が非表示になっています。"
-                "列を再表示して内容を確かめてから、保存し直してください。"
-            )
+    below = lines[header_at + 1 :]
+    for key, column in positions.items():
+        how = layout.hidden_columns.get(column)
+        if how is None:
+            continue
+        holds_data = any(column < len(cells) and not _blank(cells[column]) for _n, cells in below)
+        if key in REQUIRED or holds_data:
+            errors.append(_hidden_column(column, COLUMN_LABELS[key], how))
     for ref, first_row, first_column, last_row, last_column in sorted(
         layout.merged, key=lambda merge: (merge.first_row, merge.first_column)
     ):
@@ -174,25 +187,95 @@ def rows_from_grid(grid: Grid) -> list[Row]:
                 f"{number}行目 {label_at[column]}: 数式の計算結果が保存されていません。"
                 "Excelで開いて保存し直すか、値を直接入力してください。"
             )
+    for (number, column), unseen in sorted(layout.unseen_cells.items()):
+        if number > header_number and column in label_at:
+            value = _cell(lines, number, column)
+            if not _blank(value):
+                errors.append(
+                    f"{number}行目 {label_at[column]}{_shown(value)}: "
+                    + _unseen(unseen, f"{column_letter(column)}{number}")
+                )
     if errors:
         raise ImportRefused(errors)
     rows = []
-    for number, cells in lines[header_at + 1 :]:
+    for number, cells in below:
         values = {
             key: cells[column] if column < len(cells) else None for key, column in positions.items()
         }
         if all(_blank(value) for value in values.values()):
             continue
-        if number in layout.hidden_rows and not _blank(values.get("value")):
+        if (
+            _header_key(values["kpi_code"]) == "kpi_code"
+            and _header_key(values["value"]) == "value"
+        ):
             errors.append(
-                f"{number}行目 実績値{_shown(values['value'])}: この行は非表示になっています。"
-                "行を再表示（フィルターの解除）して内容を確かめてから、保存し直してください。"
+                f"{number}行目: 見出しの行がもう一度あります（{header_number}行目と同じ見出しです）。"
+                "2つ目の見出しの行を消してから、保存し直してください。"
             )
             continue
-        rows.append(Row(number, values))
+        how = layout.hidden_rows.get(number)
+        if how is not None and not _blank(values.get("value")):
+            errors.append(f"{number}行目 実績値{_shown(values['value'])}: " + _hidden_row(how))
+            continue
+        percent = {
+            key
+            for key, column in positions.items()
+            if (number, column) in layout.percent_cells and values[key] is not None
+        }
+        for key in percent:
+            values[key] = layout.percent_cells[(number, positions[key])]
+        rows.append(Row(number, values, frozenset(percent)))
     if errors:
         raise ImportRefused(errors)
     return rows
+
+
+def _cell(lines, number: int, column: int):
+    for line_number, cells in lines:
+        if line_number == number:
+            return cells[column] if column < len(cells) else None
+    return None
+
+
+def _hidden_column(column: int, label: str, how: str) -> str:
+    if how == ZERO_SIZE:
+        return (
+            f"{column_letter(column)}列（{label}）の幅が0で、中身が見えません。"
+            "列の幅を広げて内容を確かめてから、保存し直してください。"
+        )
+    return (
+        f"{column_letter(column)}列（{label}）が非表示になっています。"
+        "列を再表示して内容を確かめてから、保存し直してください。"
+    )
+
+
+def _hidden_row(how: str) -> str:
+    if how == ZERO_SIZE:
+        return (
+            "この行は高さが0で、中身が見えません。"
+            "行の高さを広げて内容を確かめてから、保存し直してください。"
+        )
+    return (
+        "この行は非表示になっています。"
+        "行を再表示（フィルターの解除）して内容を確かめてから、保存し直してください。"
+    )
+
+
+def _unseen(unseen: Unseen, cell: str) -> str:
+    if unseen.how == FORMAT_HIDES:
+        return (
+            f"{cell}セルの表示形式「{unseen.detail}」のため、値が画面に表示されていません。"
+            "表示形式を「標準」に戻して内容を確かめてから、保存し直してください。"
+        )
+    if unseen.detail:
+        return (
+            f"{cell}セルの表示形式「{unseen.detail}」で、文字が背景と同じ（またはほとんど同じ）色に"
+            "なり、値が見えません。表示形式を「標準」に戻して内容を確かめてから、保存し直してください。"
+        )
+    return (
+        f"{cell}セルの文字が背景と同じ（またはほとんど同じ）色で、値が見えません。"
+        "文字の色を「自動」に戻して内容を確かめてから、保存し直してください。"
+    )
 
 
 def _blank(value) -> bool:
@@ -276,6 +359,15 @@ def check_rows(
             year = check_fiscal_year(kpi, row.cells.get("fiscal_year"))
         except FiscalYearError as exc:
             error("fiscal_year", row.cells.get("fiscal_year"), str(exc))
+            continue
+        if "value" in row.percent and normalize_text(kpi.unit) != "%":
+            measured = "段階（未着手・着手・完了）" if kpi.is_milestone else f"単位「{kpi.unit}」"
+            error(
+                "value",
+                raw_value,
+                f"セルの表示形式がパーセント（％）ですが、このKPIは{measured}で測ります。"
+                "セルの表示形式を「標準」にして、値を入力し直してください。",
+            )
             continue
         try:
             parsed = parse_actual(raw_value, kpi.spec)

@@ -2,10 +2,8 @@
 upload it filled in, see what will change, then confirm. Department heads work only on their
 own items' KPIs; DX staff on all of them."""
 
-import secrets
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,6 +15,7 @@ from kpis.models import Kpi
 from kpis.template_workbook import render_template, template_rows
 from pdca.forms import FormsWorkbookForm, TemplateForm, UploadForm
 from pdca.services.imports import import_actuals
+from pdca.uploads import store, upload_dir
 from priorities import permissions
 from priorities.models import PriorityItem
 from shizuoka_dx.fiscal import short_fiscal_year
@@ -41,17 +40,11 @@ def page_context(user, template_form: TemplateForm) -> dict:
     }
 
 
-def _upload_dir() -> Path:
-    folder = Path(settings.UPLOAD_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def _stored(request) -> tuple[Path, str, dict] | None:
     pending = request.session.get(SESSION_KEY)
     if not pending:
         return None
-    path = _upload_dir() / pending["file"]
+    path = upload_dir() / pending["file"]
     return (path, pending["name"], pending.get("seen", {})) if path.exists() else None
 
 
@@ -87,12 +80,9 @@ def actuals_preview(request):
         return render(request, "kpis/import.html", context, status=400)
     _forget(request)
     upload = upload_form.cleaned_data["file"]
-    token = secrets.token_hex(16) + Path(upload.name).suffix.lower()
-    path = _upload_dir() / token
-    with path.open("wb") as target:
-        for chunk in upload.chunks():
-            target.write(chunk)
+    path, token = store(upload)
     context["file_name"] = upload.name
+    kept = False
     try:
         result = import_actuals(
             path=path,
@@ -101,11 +91,14 @@ def actuals_preview(request):
             allowed=allowed_codes(request.user),
             source=upload.name,
         )
+        request.session[SESSION_KEY] = {"file": token, "name": upload.name, "seen": result.seen}
+        kept = True
     except ImportRefused as exc:
-        path.unlink(missing_ok=True)
         context["errors"] = exc.errors
         return render(request, "kpis/import.html", context, status=400)
-    request.session[SESSION_KEY] = {"file": token, "name": upload.name, "seen": result.seen}
+    finally:
+        if not kept:  # refused, or failed for any reason: nothing waits for a confirmation
+            path.unlink(missing_ok=True)
     context["preview"] = result
     return render(request, "kpis/import.html", context)
 

@@ -38,7 +38,8 @@ ALLOWED_WORDS = {
 _QUOTED = re.compile(r"「[^「」]*」")
 _NOT_WORDS = [
     re.compile(r"\b[1-9]-[1-9][0-9]?-K[0-9]{2}\b"),  # KPI codes
-    re.compile(r"\b[A-Z]{1,3}[0-9]+(?::[A-Z]{1,3}[0-9]+)?\b"),  # cell references, R8, H31
+    # cell references (C2セル, A2:A3), R8, H31: Japanese follows without a word boundary
+    re.compile(r"(?<![A-Za-z0-9])[A-Z]{1,3}[0-9]+(?::[A-Z]{1,3}[0-9]+)?(?![A-Za-z0-9])"),
     re.compile(r"(?<![A-Za-z])[A-Z]{1,3}(?=列)"),  # column letters
     re.compile(r"\*?\.[a-z]{3,4}\b"),  # file extensions
 ]
@@ -47,11 +48,7 @@ _EXCEPTION_NAME = re.compile(
     r"[A-Z][A-Za-z]*(?:Error|Exception|Warning|Refused|Zip|File)\b|Traceback|errno"
 )
 
-# Messages that come from shizuoka_dx/tabular.py, which another change rewrites (issue 10).
-IN_TABULAR = {
-    "sheet_not_well_formed.xlsx": "shizuoka_dx/tabular.py says 「シート「実績」を読めません"
-    "（ParseError）」: the exception's class name, in English",
-}
+IN_TABULAR: dict[str, str] = {}  # messages from shizuoka_dx/tabular.py still to fix
 
 
 def latin_words(message: str, units: set[str]) -> list[str]:
