@@ -107,6 +107,7 @@ def actuals_preview(request):
         return render(request, "kpis/import.html", context, status=400)
     request.session[SESSION_KEY] = {"file": token, "name": upload.name, "seen": result.seen}
     context["preview"] = result
+    context["upload_token"] = token
     return render(request, "kpis/import.html", context)
 
 
@@ -120,6 +121,16 @@ def actuals_confirm(request):
         messages.error(request, "確認した内容が見つかりません。もう一度ファイルを選んでください。")
         return redirect("staff:actuals_import")
     path, name, seen = stored
+    shown = request.POST.get("upload")
+    if shown is not None and shown != path.name:
+        # Confirmed from a page that showed another file's preview (a second tab previewed
+        # this one since): saving it would save what that page never showed.
+        context = page_context(request.user, TemplateForm(user=request.user))
+        context["file_name"] = "この画面で確認したファイル"
+        context["errors"] = [
+            f"そのあと別の画面で {name} を確認したため、この画面の内容は取り込みませんでした。"
+        ]
+        return render(request, "kpis/import.html", context, status=400)
     try:
         result = import_actuals(
             path=path,
