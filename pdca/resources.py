@@ -65,9 +65,12 @@ class ActualResource(SafeResource):
 
     def before_import_row(self, row, **kwargs):
         """One parser for files, forms and the admin: turn what people type into value/stage."""
-        kpi = Kpi.objects.filter(code=str(row.get("kpi_code") or "").strip()).first()
+        code = str(row.get("kpi_code") or "").strip()
+        if not code:
+            raise ValueError("KPIコードが空欄です。")
+        kpi = Kpi.objects.filter(code=code).first()
         if kpi is None:
-            raise ValueError(f"KPIコード「{row.get('kpi_code')}」は計画にありません。")
+            raise ValueError(f"KPIコード「{code}」は計画にありません。")
         try:
             row["fiscal_year"] = check_fiscal_year(kpi, row.get("fiscal_year"))
         except FiscalYearError as exc:

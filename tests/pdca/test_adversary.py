@@ -233,7 +233,7 @@ def test_the_admin_import_refuses_a_bad_file_in_japanese_without_internals(
         )
     )
     assert expected in errors, errors
-    assert not ENGLISH.search(errors), errors
+    assert not ENGLISH.search(errors) and "None" not in errors, errors
 
 
 def test_a_finished_admin_import_says_so_in_japanese(dx_staff):
@@ -496,3 +496,27 @@ def test_reloading_the_plan_keeps_a_correction_made_in_the_admin(dx_staff, setti
     item.departments.add(crisis)
     call_command("load_plan", fixtures=settings.PLAN_FIXTURES_DIR, stdout=io.StringIO())
     assert crisis in PriorityItem.objects.get(code="1-4").departments.all()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="load_plan keys systems on their printed name (KPIs on their code): after a DX staff "
+    "rename in the admin, the next load_plan (every `make run`) creates a second system under the "
+    "printed name, moves the item's placement to it, and leaves the renamed one, with its yearly "
+    "cost records, on no item: those costs leave Form ② and no approval locks them any more.",
+)
+def test_reloading_the_plan_after_a_rename_in_the_admin_keeps_one_system_with_its_costs(
+    dx_staff, settings
+):
+    system = System.objects.get(name=DISASTER_SYSTEM)
+    CostRecord.objects.create(
+        system=system, fiscal_year=R7, kind=CostRecord.Kind.OPERATING, thousand_yen=1000
+    )
+    system.name = "災害時総合情報システム（改称）"
+    system._change_reason = "名称の変更"
+    system.save()
+    call_command("load_plan", fixtures=settings.PLAN_FIXTURES_DIR, stdout=io.StringIO())
+    item = PriorityItem.objects.get(code="1-3")
+    shown = System.objects.filter(items=item, costs__fiscal_year=R7)
+    assert shown.exists()
+    assert not System.objects.filter(name=DISASTER_SYSTEM).exclude(pk=system.pk).exists()
