@@ -3,7 +3,9 @@ and names (never database ids). Importing writes through the same services as ev
 channel (pdca/services/actuals.py, costs.py): the same locks, years, permission and history.
 
 An export carries each record's ``version``; a row that keeps it is refused on import if the
-record changed in between (the file was made from older figures).
+record changed in between (the file was made from older figures). A row without a version may
+only add a record: over an existing one it is refused (what it was made from is unknown), so a
+figure entered between the preview and the confirmation is never overwritten either.
 """
 
 from decimal import Decimal
@@ -12,23 +14,28 @@ from import_export import fields, widgets
 
 from kpis.models import Actual, Kpi
 from kpis.parsing import ParsedValue, ValueParseError, check_fiscal_year, parse_actual
-from pdca.services import costs
-from pdca.services.actuals import ANY, ActualsRefused, actual_save
+from pdca.services.actuals import ActualsRefused, actual_save
 from pdca.services.costs import CostRefused, cost_save
-from shizuoka_dx.fiscal import FiscalYearError
+from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year
+from shizuoka_dx.numbers import format_number
 from shizuoka_dx.resources import SafeResource
 from systems.models import CostRecord, System
 
 
-def _seen(row, unseen=ANY) -> object:
-    """The version the exported row carried; ``unseen`` (the service's own "any version") for a
-    file made by hand without the column."""
+def _seen(row, current) -> int | None:
+    """The version the row was made from; None (a new record) when the file has none. A row
+    without a version over an existing record (``current``, its display) is refused."""
     raw = row.get("version")
     if raw in (None, ""):
-        return unseen
+        if current is not None:
+            raise ValueError(
+                f"{current}はすでにあります。変えるときは、管理画面から書き出したファイルを使い、"
+                "version 列（版）を消さずに取り込んでください。"
+            )
+        return None
     try:
         return int(Decimal(str(raw)))
-    except ArithmeticError:
+    except (ArithmeticError, ValueError):
         raise ValueError(
             f"版「{raw}」は数字ではありません。書き出したときの値のままにしてください。"
         ) from None
@@ -58,9 +65,12 @@ class ActualResource(SafeResource):
 
     def before_import_row(self, row, **kwargs):
         """One parser for files, forms and the admin: turn what people type into value/stage."""
-        kpi = Kpi.objects.filter(code=str(row.get("kpi_code") or "").strip()).first()
+        code = str(row.get("kpi_code") or "").strip()
+        if not code:
+            raise ValueError("KPIコードが空欄です。")
+        kpi = Kpi.objects.filter(code=code).first()
         if kpi is None:
-            raise ValueError(f"KPIコード「{row.get('kpi_code')}」は計画にありません。")
+            raise ValueError(f"KPIコード「{code}」は計画にありません。")
         try:
             row["fiscal_year"] = check_fiscal_year(kpi, row.get("fiscal_year"))
         except FiscalYearError as exc:
@@ -77,6 +87,14 @@ class ActualResource(SafeResource):
         row["note"] = row.get("note") or ""
 
     def save_instance(self, instance, is_create, row, **kwargs):
+        current = Actual.objects.filter(kpi=instance.kpi, fiscal_year=instance.fiscal_year).first()
+        shown = (
+            f"{instance.kpi.code} の{format_fiscal_year(instance.fiscal_year)}の実績"
+            f"（現在の値「{current.display_value}」）"
+            if current
+            else None
+        )
+        seen = _seen(row, shown)
         try:
             saved, _ = actual_save(
                 kpi=instance.kpi,
@@ -84,7 +102,7 @@ class ActualResource(SafeResource):
                 parsed=ParsedValue(instance.value, instance.stage),
                 note=instance.note,
                 user=kwargs.get("user"),
-                seen=_seen(row),
+                seen=seen,
                 reason="管理画面から取り込み",
             )
         except ActualsRefused as exc:
@@ -110,6 +128,16 @@ class CostRecordResource(SafeResource):
         clean_model_instances = True
 
     def save_instance(self, instance, is_create, row, **kwargs):
+        current = CostRecord.objects.filter(
+            system=instance.system, fiscal_year=instance.fiscal_year, kind=instance.kind
+        ).first()
+        shown = (
+            f"{instance.system.name} の{format_fiscal_year(instance.fiscal_year)}の"
+            f"{current.get_kind_display()}（現在の値「{format_number(current.thousand_yen)}千円」）"
+            if current
+            else None
+        )
+        seen = _seen(row, shown)
         try:
             saved, _ = cost_save(
                 system=instance.system,
@@ -118,7 +146,7 @@ class CostRecordResource(SafeResource):
                 thousand_yen=instance.thousand_yen,
                 note=instance.note or "",
                 user=kwargs.get("user"),
-                seen=_seen(row, costs.ANY),
+                seen=seen,
                 reason="管理画面から取り込み",
             )
         except CostRefused as exc:

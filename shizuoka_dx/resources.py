@@ -49,6 +49,22 @@ class SafeResource(resources.ModelResource):
         kwargs["rollback_on_validation_errors"] = True
         return super().import_data(dataset, **kwargs)
 
+    def before_import(self, dataset, **kwargs):
+        """A file without the columns that name each record is refused in words (import-export
+        would say it in English, with a traceback)."""
+        headers = set(dataset.headers or ())
+        missing = [
+            self.fields[name].column_name
+            for name in self.get_import_id_fields()
+            if self.fields[name].column_name not in headers
+        ]
+        if missing:
+            raise ValueError(
+                f"ファイルに列「{'」「'.join(missing)}」がありません。"
+                "管理画面から書き出したファイルの見出しのまま取り込んでください。"
+            )
+        return super().before_import(dataset, **kwargs)
+
     def before_save_instance(self, instance, row, **kwargs):
         instance._change_reason = "管理画面から取り込み"
 

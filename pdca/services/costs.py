@@ -12,12 +12,11 @@ from django.db import IntegrityError, transaction
 
 from pdca.models import Evaluation
 from pdca.selectors import LOCKING, cycle_years
+from pdca.services.actuals import ANY
 from priorities import permissions
 from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.history import delete_recorded, save_recorded
 from systems.models import CostRecord, System
-
-ANY = object()
 
 
 class CostRefused(Exception):
@@ -34,17 +33,16 @@ def cost_refusal(*, system: System, fiscal_year: int, user) -> str | None:
             f"{format_fiscal_year(fiscal_year)}は計画の期間より後です。"
             f"{format_fiscal_year(last, western=False)}までの経費を入力できます。"
         )
-    locked = (
+    # Lock every evaluation of the items that show the system for that year, whatever its
+    # state: an approval under way then waits for this write (locking only those approved
+    # already let an approval commit between this check and the save).
+    evaluations = (
         Evaluation.objects.select_for_update(of=("self",))
         .select_related("item")
-        .filter(
-            item__systems=system,
-            fiscal_year=fiscal_year,
-            status__in=LOCKING,
-        )
+        .filter(item__systems=system, fiscal_year=fiscal_year)
         .order_by("pk")
-        .first()
     )
+    locked = next((e for e in evaluations if e.status in LOCKING), None)
     if locked:
         return (
             f"{locked.item.code} の{format_fiscal_year(fiscal_year, western=False)}の評価は"

@@ -14,7 +14,7 @@ from pdca.opendata import build_document
 from pdca.selectors import LOCKING, check_cycle_year
 from pdca.services.evaluations import mark_published
 from priorities import permissions
-from priorities.models import PriorityItem
+from priorities.models import Plan, PriorityItem
 from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.history import delete_recorded, save_recorded
 from systems.models import CostRecord
@@ -60,6 +60,9 @@ def publish_fiscal_year(*, fiscal_year: int, user, force_reason: str = "") -> Pu
     if not permissions.can_publish(user):
         raise PermissionDenied
     check_cycle_year(fiscal_year)
+    # Two publications at once (a double click) take their version numbers one after the other:
+    # the plan's row is locked even for a year without evaluations to lock.
+    list(Plan.objects.select_for_update())
     # Lock this year's evaluations so none is reopened while the snapshot is taken.
     list(Evaluation.objects.select_for_update(of=("self",)).filter(fiscal_year=fiscal_year))
     waiting = unapproved_items(fiscal_year)

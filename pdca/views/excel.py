@@ -100,6 +100,7 @@ def actuals_preview(request):
         if not kept:  # refused, or failed for any reason: nothing waits for a confirmation
             path.unlink(missing_ok=True)
     context["preview"] = result
+    context["upload_token"] = token
     return render(request, "kpis/import.html", context)
 
 
@@ -113,6 +114,16 @@ def actuals_confirm(request):
         messages.error(request, "確認した内容が見つかりません。もう一度ファイルを選んでください。")
         return redirect("staff:actuals_import")
     path, name, seen = stored
+    shown = request.POST.get("upload")
+    if shown is not None and shown != path.name:
+        # Confirmed from a page that showed another file's preview (a second tab previewed
+        # this one since): saving it would save what that page never showed.
+        context = page_context(request.user, TemplateForm(user=request.user))
+        context["file_name"] = "この画面で確認したファイル"
+        context["errors"] = [
+            f"そのあと別の画面で {name} を確認したため、この画面の内容は取り込みませんでした。"
+        ]
+        return render(request, "kpis/import.html", context, status=400)
     try:
         result = import_actuals(
             path=path,

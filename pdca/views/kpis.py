@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from kpis.forms import ActualForm
@@ -42,7 +42,10 @@ def kpi_for(user, kpi_code: str) -> Kpi:
             "placements__initiative__item__departments",
         )
     )
-    return get_object_or_404(queryset, code=kpi_code)
+    kpi = queryset.filter(code=kpi_code).first()
+    if kpi is None:
+        raise Http404(f"担当する重点項目のKPIに「{kpi_code}」はありません。")
+    return kpi
 
 
 def provenance(kpi: Kpi) -> list[dict]:

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kpis.calculations import GRADES
@@ -42,7 +42,10 @@ def item_for(user, code: str, queryset=None) -> PriorityItem:
     if queryset is None:
         queryset = PriorityItem.objects.prefetch_related("departments")
     visible = PriorityItem.objects.for_user(user).values("pk")
-    return get_object_or_404(queryset.filter(pk__in=visible), code=code)
+    item = queryset.filter(pk__in=visible, code=code).first()
+    if item is None:
+        raise Http404(f"担当する重点項目に「{code}」はありません。")
+    return item
 
 
 def _int_or_none(value):
@@ -164,8 +167,14 @@ def evaluation_detail(request, code, fiscal_year):
     )
     status = 200
     if request.method == "POST":
-        if workflow.Action.EDIT not in actions or action not in ("save", "submit", "regenerate"):
+        if action not in ("save", "submit", "regenerate"):
             raise PermissionDenied
+        if workflow.Action.EDIT not in actions and (
+            action == "regenerate" or not permissions.can_edit_item(request.user, item)
+        ):
+            raise PermissionDenied
+        # Someone who may edit the item but whose page is out of date (another head submitted
+        # it meanwhile) goes on to the service: it says why, and the form keeps their text.
         if action == "regenerate":
             data = request.POST.copy()
             data["quantitative"] = services.quantitative_draft(item, fiscal_year)
@@ -210,7 +219,7 @@ def evaluation_detail(request, code, fiscal_year):
         "evaluation": evaluation,
         "fiscal_year": fiscal_year,
         "form": form,
-        "editable": workflow.Action.EDIT in actions,
+        "editable": workflow.Action.EDIT in actions or status == 400,
         "comment_form": CommentForm(initial={"version": evaluation.version}),
         "can_approve": workflow.Action.APPROVE in actions,
         "can_return": bool(actions & {workflow.Action.RETURN, workflow.Action.REOPEN}),

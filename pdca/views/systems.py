@@ -1,7 +1,8 @@
 """Staff pages for Form ② systems: all systems side by side, and one system's record."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from shizuoka_dx.fiscal import format_fiscal_year
@@ -64,7 +65,9 @@ def system_history(system: System):
 @require_safe
 def system_detail(request, pk):
     visible = System.objects.for_user(request.user).values("pk")
-    system = get_object_or_404(systems_with_costs().filter(pk__in=visible), pk=pk)
+    system = systems_with_costs().filter(pk__in=visible, pk=pk).first()
+    if system is None:
+        raise Http404("担当する重点項目の業務システムに、このシステムはありません。")
     return render(
         request,
         "systems/detail.html",

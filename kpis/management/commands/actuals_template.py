@@ -1,8 +1,9 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kpis.template_workbook import UnknownDepartment, render_template, template_rows
+from shizuoka_dx.commands import Command as BaseCommand
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
 from shizuoka_dx.spreadsheets import check_xlsx_path, save_xlsx
 

@@ -1,9 +1,10 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from pdca.opendata import build_document
 from pdca.workbooks import forms_workbook, workbook_year
+from shizuoka_dx.commands import Command as BaseCommand
 from shizuoka_dx.fiscal import (
     FiscalYearError,
     format_fiscal_year,

@@ -1,10 +1,11 @@
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from pdca.opendata import build_document
 from pdca.services.publication import latest_snapshot
+from shizuoka_dx.commands import Command as BaseCommand
 
 
 class Command(BaseCommand):

@@ -1,10 +1,11 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from kpis.importing import ImportRefused
 from pdca.services.imports import import_actuals
 from priorities.roles import command_user
+from shizuoka_dx.commands import Command as BaseCommand
 
 
 class Command(BaseCommand):

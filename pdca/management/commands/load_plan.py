@@ -1,12 +1,13 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from pdca.demo import PUBLISHED_YEAR, load_demo_cycle, remove_demo_cycle
 from pdca.demo_actuals import load_demo_actuals, remove_demo_data
 from pdca.loading import PlanLoadError, load_plan
 from priorities.roles import command_user
+from shizuoka_dx.commands import Command as BaseCommand
 
 
 class Command(BaseCommand):

@@ -1,8 +1,9 @@
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from pdca.services.publication import PublishBlocked, publish_fiscal_year
 from priorities.roles import command_user
+from shizuoka_dx.commands import Command as BaseCommand
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
 
 

@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from priorities.models import Department
 from priorities.permissions import DEPARTMENT_HEAD_GROUP, DX_STAFF_GROUP
 from priorities.roles import ensure_roles, system_user
+from shizuoka_dx.commands import Command as BaseCommand
 
 # Local demo accounts only: the README lists them. Never use these passwords on a real server.
 DEMO_PASSWORD = "shizuoka-demo-2025"
