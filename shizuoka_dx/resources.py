@@ -1,9 +1,14 @@
 """Shared django-import-export pieces: safe exports, all-or-nothing imports, Excel-friendly CSV."""
 
+import tempfile
+from pathlib import Path
+
+import tablib
 from import_export import resources
 from import_export.formats import base_formats
 
 from shizuoka_dx.spreadsheets import safe_cell, unguard_cell
+from shizuoka_dx.tabular import FileRefused, column_letter, read_grid
 
 
 def _line_ends_as_lf(text: str) -> str:
@@ -72,9 +77,63 @@ class SafeResource(resources.ModelResource):
         return safe_cell(super().export_field(field, instance, **kwargs))
 
 
+AGAIN = "表示して内容を確かめてから、保存し直してください。"
+
+
+def read_upload(data: bytes, suffix: str) -> tablib.Dataset:
+    """An admin import file read like every other upload (shizuoka_dx/tabular.py): bounded,
+    strict, and refused when it holds what a person could not see. Raises ValueError with
+    Japanese lines, which the import page shows."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            grid = read_grid(path, sheet="データ", subject="データ")
+        except FileRefused as exc:
+            raise ValueError("\n".join(exc.errors)) from None
+    layout, problems = grid.layout, []
+    filled = {
+        (number, column)
+        for number, values in grid.rows
+        for column, value in enumerate(values)
+        if value not in (None, "")
+    }
+    for number, column in sorted(filled):
+        cell = f"{column_letter(column)}{number}"
+        if number in layout.hidden_rows:
+            problems.append(f"{number}行目は非表示（または高さ0）です。行を再{AGAIN}")
+        elif column in layout.hidden_columns:
+            problems.append(f"{column_letter(column)}列は非表示（または幅0）です。列を再{AGAIN}")
+        elif (number, column) in layout.unseen_cells:
+            problems.append(f"{cell}セルの値が表示形式か文字の色のため見えません。値を{AGAIN}")
+    problems += [
+        f"セルが結合されています（{merge.ref}）。結合を解除してください。"
+        for merge in layout.merged
+    ]
+    problems += [
+        f"{column_letter(column)}{number}セルの数式に、保存された結果がありません。"
+        "Excelで開いて保存し直してください。"
+        for number, column in layout.formula_cells
+    ]
+    if problems:
+        raise ValueError("\n".join(dict.fromkeys(problems)))
+    rows = [
+        [layout.percent_cells.get((number, column), value) for column, value in enumerate(values)]
+        for number, values in grid.rows
+        if any(value not in (None, "") for value in values)
+    ]
+    if not rows:
+        raise ValueError("ファイルに見出しの行がありません。")
+    width = len(rows[0])
+    dataset = tablib.Dataset(headers=[str(h or "").strip() for h in rows[0]])
+    for values in rows[1:]:
+        dataset.append((list(values) + [None] * width)[:width])
+    return dataset
+
+
 class CsvWithBom(base_formats.CSV):
-    """CSV that Japanese Excel opens correctly: UTF-8 with a byte-order mark.
-    Reading accepts UTF-8 with or without the mark."""
+    """CSV that Japanese Excel opens correctly: UTF-8 with a byte-order mark. Reading is the
+    uploads' strict reader (UTF-8 with or without the mark, or Shift_JIS)."""
 
     def get_title(self):
         return "csv"
@@ -83,9 +142,16 @@ class CsvWithBom(base_formats.CSV):
         return "\ufeff" + dataset.export("csv", **kwargs)
 
     def create_dataset(self, in_stream, **kwargs):
-        if isinstance(in_stream, bytes):
-            in_stream = in_stream.decode("utf-8-sig")
-        return super().create_dataset(in_stream.lstrip("\ufeff"), **kwargs)
+        if isinstance(in_stream, str):
+            in_stream = in_stream.encode("utf-8")
+        return read_upload(in_stream, ".csv")
 
 
-FORMATS = [CsvWithBom, base_formats.XLSX]
+class CheckedXlsx(base_formats.XLSX):
+    """.xlsx exports as django-import-export writes them; imports through the uploads' reader."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        return read_upload(in_stream, ".xlsx")
+
+
+FORMATS = [CsvWithBom, CheckedXlsx]

@@ -220,3 +220,40 @@ def test_a_cost_file_without_the_version_column_is_saved(dx_staff):
     )
     assert not result.has_errors() and not result.has_validation_errors()
     assert CostRecord.objects.get(system=system, fiscal_year=2024).thousand_yen == 1100
+
+
+def _xlsx(rows, *, hide_row=None):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    if hide_row:
+        sheet.row_dimensions[hide_row].hidden = True
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_admin_xlsx_import_is_read_like_every_upload_and_refuses_hidden_rows():
+    from shizuoka_dx.resources import CheckedXlsx
+
+    data = _xlsx(
+        [
+            ["kpi_code", "fiscal_year", "value", "note"],
+            ["1-1-K01", "R6", 1, ""],
+            ["1-1-K01", "R7", 999, ""],
+        ],
+        hide_row=3,
+    )
+    with pytest.raises(ValueError, match="3行目は非表示"):
+        CheckedXlsx().create_dataset(data)
+
+
+def test_an_admin_csv_import_is_strict():
+    from shizuoka_dx.resources import CsvWithBom
+
+    text = 'kpi_code,fiscal_year,value,note\n1-1-K01,R6,"324081,\n1-1-K02,R6,5,\n'
+    with pytest.raises(ValueError, match="閉じ"):
+        CsvWithBom().create_dataset(text)
