@@ -1,7 +1,10 @@
-from django.contrib import admin
+"""The KPI's admin. It is registered by pdca/admin.py, which adds where the KPI is printed (its
+placements, as an inline and on their own page): moving a KPI to or from an item must respect the
+approved evaluations, which live in the pdca layer. Actuals are written there too."""
+
 from import_export.admin import ImportExportMixin
 
-from kpis.models import Actual, Kpi, KpiPlacement
+from kpis.models import Actual
 from kpis.resources import KpiResource
 from shizuoka_dx.admin import ReadOnlyInline, RecordedAdmin
 from shizuoka_dx.resources import FORMATS
@@ -14,13 +17,6 @@ class ActualInline(ReadOnlyInline):
     fields = ["fiscal_year", "value", "stage", "note", "is_demo", "entered_by"]
 
 
-class KpiPlacementInline(admin.TabularInline):
-    model = KpiPlacement
-    autocomplete_fields = ["initiative"]
-    extra = 0
-
-
-@admin.register(Kpi)
 class KpiAdmin(ImportExportMixin, RecordedAdmin):
     resource_classes = [KpiResource]
     formats = FORMATS
@@ -37,7 +33,7 @@ class KpiAdmin(ImportExportMixin, RecordedAdmin):
     list_filter = ["direction", "cumulative", "target_operator", "item__pillar"]
     search_fields = ["code", "name", "baseline_text", "target_text"]
     list_select_related = ["item"]
-    inlines = [KpiPlacementInline, ActualInline]
+    inlines = [ActualInline]  # pdca/admin.py puts the placements first
     fieldsets = [
         (None, {"fields": ["code", "item", "order", "name", "unit", "direction", "cumulative"]}),
         ("現状値", {"fields": ["baseline_text", "baseline_value", "baseline_fiscal_year"]}),
@@ -46,11 +42,3 @@ class KpiAdmin(ImportExportMixin, RecordedAdmin):
             {"fields": ["target_text", "target_value", "target_fiscal_year", "target_operator"]},
         ),
     ]
-
-
-@admin.register(KpiPlacement)
-class KpiPlacementAdmin(RecordedAdmin):
-    list_display = ["kpi", "initiative", "order", "note"]
-    list_filter = ["note"]
-    search_fields = ["kpi__code", "initiative__name"]
-    list_select_related = ["kpi", "initiative__item"]

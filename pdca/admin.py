@@ -1,19 +1,24 @@
-"""The admin for the yearly cycle's records. The admin is one more channel: it writes actuals and
-costs only through the services (with the version shown and a reason, both required), and is
-read-only where the services hold the rules (evaluations follow the workflow on the staff
-pages; publications are made by publishing)."""
+"""The admin for the yearly cycle's records. The admin is one more channel: it writes actuals,
+costs and where KPIs and systems are printed (placements) only through the services (with a
+reason, and the version shown for figures), and is read-only where the services hold the rules
+(evaluations follow the workflow on the staff pages; publications are made by publishing).
+
+The KPI and system admins are registered here, from their apps' classes, because their placement
+inlines obey the approved evaluations (pdca/services/placements.py)."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from kpis.models import Actual
+from kpis.admin import KpiAdmin
+from kpis.models import Actual, Kpi, KpiPlacement
 from kpis.parsing import ParsedValue
 from pdca.models import Evaluation, PublishedSnapshot
 from pdca.resources import ActualResource, CostRecordResource
@@ -26,8 +31,19 @@ from pdca.services.actuals import (
     refusal_to_delete,
 )
 from pdca.services.costs import CostRefused, cost_delete, cost_refusal, cost_save
+from pdca.services.placements import (
+    PlacementRefused,
+    kpi_placement_refusal,
+    kpi_placements_save,
+    system_placement_refusal,
+    system_placements_save,
+)
+from shizuoka_dx.admin import RecordedAdmin
 from shizuoka_dx.resources import FORMATS
-from systems.models import CostRecord
+from systems.admin import SystemAdmin
+from systems.models import CostRecord, System, SystemPlacement
+
+REFUSED = (ActualsRefused, CostRefused, PlacementRefused)
 
 
 class RecordedChangeForm(forms.ModelForm):
@@ -52,72 +68,19 @@ class RecordedChangeForm(forms.ModelForm):
         )
 
 
-class ServiceWriteAdmin(ImportExportMixin, SimpleHistoryAdmin):
-    """Shared shape: add, change and delete go through a service; no bulk delete.
-
-    Each admin says how its service checks, saves and deletes one record: ``refusal(instance,
-    user, cleaned)``, ``refusal_to_delete(obj, user)``, ``write(obj, user, *, seen, reason)`` and
-    ``remove(obj, user, *, reason)``.
-    """
-
-    form = RecordedChangeForm
-    formats = FORMATS
-    identity_fields: tuple[str, ...] = ()
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
-
-    def get_readonly_fields(self, request, obj=None):
-        fixed = ["is_demo", "entered_by", "updated_at", "version"]
-        # A record never moves to another KPI, system or year: that would leave a locked year.
-        return [*fixed, *self.identity_fields] if obj is not None else fixed
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        admin_user = request.user
-
-        class WithService(form):
-            def clean(self):
-                cleaned = super().clean()
-                if not self.errors:
-                    message = self.admin.refusal(self.instance, admin_user, cleaned)
-                    if message:
-                        raise forms.ValidationError(message)
-                return cleaned
-
-        WithService.admin = self
-        return WithService
-
-    # The form (and the delete page) checked with the service; a write can still be refused
-    # when someone changed or approved the year in between. Then nothing was saved: say why, log
-    # nothing, and go back to the record instead of Django's "added/changed/deleted" message.
+class SaysWhyRefused:
+    """The form (and the delete page) checked with the service; a write can still be refused
+    when someone changed or approved the year in between. Then nothing was saved: say why, log
+    nothing, and go back to the record instead of Django's "added/changed/deleted" message."""
 
     def _refused(self, request, exc) -> None:
         self.message_user(request, str(exc), messages.ERROR)
         request.service_refused = True
 
-    def save_model(self, request, obj, form, change):
-        cleaned = form.cleaned_data
-        try:
-            saved = self.write(
-                obj,
-                request.user,
-                seen=cleaned.get("seen_version"),
-                reason=f"管理画面で変更: {cleaned['change_reason']}",
-            )
-        except (ActualsRefused, CostRefused) as exc:
-            self._refused(request, exc)
-            return
-        obj.pk = saved.pk
-
-    def delete_model(self, request, obj):
-        try:
-            self.remove(obj, request.user, reason="管理画面で削除")
-        except (ActualsRefused, CostRefused) as exc:
-            self._refused(request, exc)
-            transaction.set_rollback(True)  # delete_view is atomic: drop its log entry too
+    def construct_change_message(self, request, form, formsets, add=False):
+        if getattr(request, "service_refused", False):
+            return []  # the transaction is marked for rollback: no more queries, no log entry
+        return super().construct_change_message(request, form, formsets, add)
 
     def log_addition(self, request, obj, message):
         if not getattr(request, "service_refused", False):
@@ -146,6 +109,76 @@ class ServiceWriteAdmin(ImportExportMixin, SimpleHistoryAdmin):
                 reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj_id])
             )
         return super().response_delete(request, obj_display, obj_id)
+
+
+class ThroughService(SaysWhyRefused):
+    """Add, change and delete go through a service; no bulk delete.
+
+    Each admin says how its service checks, saves and deletes one record: ``refusal(instance,
+    user, cleaned)``, ``refusal_to_delete(obj, user)``, ``write(obj, user, *, seen, reason)`` and
+    ``remove(obj, user, *, reason)``.
+    """
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        admin_user = request.user
+
+        class WithService(form):
+            def clean(self):
+                cleaned = super().clean()
+                if not self.errors:
+                    message = self.admin.refusal(self.instance, admin_user, cleaned)
+                    if message:
+                        raise forms.ValidationError(message)
+                return cleaned
+
+        WithService.admin = self
+        return WithService
+
+    def save_model(self, request, obj, form, change):
+        cleaned = form.cleaned_data
+        try:
+            saved = self.write(
+                obj,
+                request.user,
+                seen=cleaned.get("seen_version"),
+                reason=f"管理画面で変更: {cleaned['change_reason']}",
+            )
+        except REFUSED as exc:
+            self._refused(request, exc)
+            return
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        try:
+            self.remove(obj, request.user, reason="管理画面で削除")
+        except REFUSED as exc:
+            self._refused(request, exc)
+            transaction.set_rollback(True)  # delete_view is atomic: drop its log entry too
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or self.refusal_to_delete(obj, request.user) is None
+
+
+class ServiceWriteAdmin(ThroughService, ImportExportMixin, SimpleHistoryAdmin):
+    """A yearly figure's admin (actuals, costs): written through its service, from the version
+    shown, with a reason; admin import and export too."""
+
+    form = RecordedChangeForm
+    formats = FORMATS
+    identity_fields: tuple[str, ...] = ()
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["is_demo", "entered_by", "updated_at", "version"]
+        # A record never moves to another KPI, system or year: that would leave a locked year.
+        return [*fixed, *self.identity_fields] if obj is not None else fixed
 
     def process_result(self, result, request):
         """The import's confirm step runs the rows again; one refused there (changed or approved
@@ -178,11 +211,6 @@ class ServiceWriteAdmin(ImportExportMixin, SimpleHistoryAdmin):
                 current_app=self.admin_site.name,
             )
         )
-
-    def has_delete_permission(self, request, obj=None):
-        if not super().has_delete_permission(request, obj):
-            return False
-        return obj is None or self.refusal_to_delete(obj, request.user) is None
 
 
 @admin.register(Actual)
@@ -273,6 +301,157 @@ class CostRecordAdmin(ServiceWriteAdmin):
 
     def remove(self, obj, user, *, reason) -> None:
         cost_delete(record=obj, user=user, seen=obj.version, reason=reason)
+
+
+# ---- where KPIs and systems are printed (placements) ---------------------------------------
+# Moving a KPI or system to or from an item is checked against the approved evaluations of the
+# items it leaves and joins (pdca/services/placements.py), on the placement pages and in the
+# inlines of the KPI and system pages, before anything is saved; the write goes through the
+# service (who, and the reason typed).
+
+
+def _reason(form) -> str:
+    return f"管理画面で変更: {form.cleaned_data['change_reason']}"
+
+
+@admin.register(KpiPlacement)
+class KpiPlacementAdmin(ThroughService, RecordedAdmin):
+    list_display = ["kpi", "initiative", "order", "note"]
+    list_filter = ["note"]
+    search_fields = ["kpi__code", "initiative__name"]
+    list_select_related = ["kpi", "initiative__item"]
+
+    def refusal(self, instance, user, cleaned) -> str | None:
+        if cleaned.get("kpi") is None or cleaned.get("initiative") is None:
+            return None
+        return kpi_placement_refusal(
+            removed=[instance.pk], added=[(cleaned["kpi"], cleaned["initiative"])]
+        )
+
+    def refusal_to_delete(self, obj, user) -> str | None:
+        return kpi_placement_refusal(removed=[obj.pk])
+
+    def write(self, obj, user, *, seen, reason):
+        kpi_placements_save(saved=[obj], user=user, reason=reason)
+        return obj
+
+    def remove(self, obj, user, *, reason) -> None:
+        kpi_placements_save(deleted=[obj], user=user, reason=reason)
+
+
+@admin.register(SystemPlacement)
+class SystemPlacementAdmin(ThroughService, RecordedAdmin):
+    list_display = ["item", "label", "system", "order"]
+    list_filter = ["item"]
+    search_fields = ["system__name", "item__code"]
+    list_select_related = ["item", "system"]
+
+    def refusal(self, instance, user, cleaned) -> str | None:
+        if cleaned.get("system") is None or cleaned.get("item") is None:
+            return None
+        return system_placement_refusal(
+            removed=[instance.pk], added=[(cleaned["system"], cleaned["item"])]
+        )
+
+    def refusal_to_delete(self, obj, user) -> str | None:
+        return system_placement_refusal(removed=[obj.pk])
+
+    def write(self, obj, user, *, seen, reason):
+        system_placements_save(saved=[obj], user=user, reason=reason)
+        return obj
+
+    def remove(self, obj, user, *, reason) -> None:
+        system_placements_save(deleted=[obj], user=user, reason=reason)
+
+
+class PlacementFormSet(BaseInlineFormSet):
+    """The placements of one KPI (system) as the inline shows them: every row added, changed
+    or deleted is checked together with the service before anything is saved."""
+
+    place_field = ""  # the field saying where: "initiative" or "item"
+
+    def refusal(self, *, removed, added) -> str | None:
+        raise NotImplementedError
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or self.instance.pk is None:  # a new KPI (system) has no figures
+            return
+        removed, added = [], []
+        for form in self.forms:
+            stored = form.instance.pk
+            if self._should_delete_form(form):
+                removed.append(stored)
+            elif form.has_changed():
+                removed.append(stored)
+                added.append((self.instance, form.cleaned_data[self.place_field]))
+        message = self.refusal(removed=removed, added=added)
+        if message:
+            raise ValidationError(message)
+
+
+class KpiPlacementFormSet(PlacementFormSet):
+    place_field = "initiative"
+
+    def refusal(self, *, removed, added):
+        return kpi_placement_refusal(removed=removed, added=added)
+
+
+class SystemPlacementFormSet(PlacementFormSet):
+    place_field = "item"
+
+    def refusal(self, *, removed, added):
+        return system_placement_refusal(removed=removed, added=added)
+
+
+class KpiPlacementInline(admin.TabularInline):
+    model = KpiPlacement
+    formset = KpiPlacementFormSet
+    autocomplete_fields = ["initiative"]
+    extra = 0
+
+
+class SystemPlacementInline(admin.TabularInline):
+    model = SystemPlacement
+    formset = SystemPlacementFormSet
+    extra = 0
+
+
+class WithPlacements(SaysWhyRefused):
+    """Saves the placement inline through its service (``save_placements``), with the page's
+    reason; refused there (a year approved meanwhile), nothing of the page is saved."""
+
+    placement_model: type
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not self.placement_model:
+            return super().save_formset(request, form, formset, change)
+        saved = formset.save(commit=False)
+        try:
+            self.save_placements(
+                saved=saved,
+                deleted=formset.deleted_objects,
+                user=request.user,
+                reason=_reason(form),
+            )
+        except PlacementRefused as exc:
+            self._refused(request, exc)
+            transaction.set_rollback(True)  # the KPI (system) itself was saved just before
+        return None
+
+
+@admin.register(Kpi)
+class KpiWithPlacementsAdmin(WithPlacements, KpiAdmin):
+    inlines = [KpiPlacementInline, *KpiAdmin.inlines]
+    placement_model = KpiPlacement
+    save_placements = staticmethod(kpi_placements_save)
+
+
+@admin.register(System)
+class SystemWithPlacementsAdmin(WithPlacements, SystemAdmin):
+    inlines = [SystemPlacementInline, *SystemAdmin.inlines]
+    placement_model = SystemPlacement
+    save_placements = staticmethod(system_placements_save)
 
 
 class ReadOnlyAdmin(SimpleHistoryAdmin):

@@ -5,6 +5,10 @@ looked up by its natural key (item code, KPI code, system name, position) and sa
 value differs. Ordered child rows (bullets, initiatives, roadmap, tools, placements) that the
 fixtures no longer have are deleted; items, KPIs and systems are never deleted here (they may carry
 actuals), they are reported instead.
+
+Moving a KPI or system to or from an item obeys the approved evaluations as in the admin
+(pdca/services/placements.py): a load that would do so while the item's approved or published
+year holds the KPI's actual (the system's cost) is refused as a whole, naming the item's file.
 """
 
 import json
@@ -17,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from kpis.models import Kpi, KpiPlacement
+from pdca.services import placements
 from priorities.models import (
     Department,
     FormTool,
@@ -393,7 +398,11 @@ def load_plan(*, directory: Path, user=None) -> LoadReport:
     loader.user = user
     try:
         with transaction.atomic():
+            placed = placements.placed_now()
             loader.load()
+            refusal = placements.move_refusal(placements.moves_since(placed), lock=True)
+            if refusal:
+                raise PlanLoadError(f"{refusal.item.code}.json: {refusal.message}")
     except KeyError as exc:
         raise PlanLoadError(f"{loader.where}: 必須の項目 {exc} がありません。") from None
     return loader.report

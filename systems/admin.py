@@ -1,9 +1,14 @@
+"""Form ②'s admin. The system's own admin is registered by pdca/admin.py, which adds the items
+that show it (its placements, as an inline and on their own page): moving a system to or from an
+item must respect the approved evaluations, which live in the pdca layer. Yearly cost records are
+written there too."""
+
 from django.contrib import admin
 from import_export.admin import ImportExportMixin
 
 from shizuoka_dx.admin import ReadOnlyInline, RecordedAdmin
 from shizuoka_dx.resources import FORMATS
-from systems.models import CostBreakdown, CostRecord, System, SystemPlacement
+from systems.models import CostBreakdown, CostRecord
 from systems.resources import SystemResource
 
 COST_FIELDSETS = [
@@ -32,11 +37,6 @@ COST_FIELDSETS = [
 ]
 
 
-class SystemPlacementInline(admin.TabularInline):
-    model = SystemPlacement
-    extra = 0
-
-
 class CostBreakdownInline(admin.StackedInline):
     model = CostBreakdown
     extra = 0
@@ -49,7 +49,6 @@ class CostRecordInline(ReadOnlyInline):
     fields = ["fiscal_year", "kind", "thousand_yen", "note", "is_demo"]
 
 
-@admin.register(System)
 class SystemAdmin(ImportExportMixin, RecordedAdmin):
     resource_classes = [SystemResource]
     formats = FORMATS
@@ -63,7 +62,7 @@ class SystemAdmin(ImportExportMixin, RecordedAdmin):
     list_filter = ["department", "items"]
     search_fields = ["name", "overview", "effects", "issues", "actions"]
     list_select_related = ["department"]
-    inlines = [SystemPlacementInline, CostBreakdownInline, CostRecordInline]
+    inlines = [CostBreakdownInline, CostRecordInline]  # pdca/admin.py puts the placements first
     fieldsets = [
         (None, {"fields": ["name", "department", "overview", "configuration", "introduced"]}),
         *COST_FIELDSETS,
@@ -76,11 +75,3 @@ class CostBreakdownAdmin(RecordedAdmin):
     list_display = ["system", "name", "initial_cost_text", "operating_cost_text"]
     search_fields = ["name", "system__name"]
     list_select_related = ["system"]
-
-
-@admin.register(SystemPlacement)
-class SystemPlacementAdmin(RecordedAdmin):
-    list_display = ["item", "label", "system", "order"]
-    list_filter = ["item"]
-    search_fields = ["system__name", "item__code"]
-    list_select_related = ["item", "system"]

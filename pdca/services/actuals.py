@@ -4,8 +4,8 @@ admin, admin import and the demo loader all call ``apply_actuals`` (or its one-r
 For every row it checks, in this order, and refuses with one Japanese sentence per problem:
 1. permission: the user may edit one of the items that print the KPI;
 2. the KPI's fiscal-year window (baseline FY to target FY + 1);
-3. the lock: no approved or published evaluation holds this KPI's figure for that FY (the
-   evaluation rows are locked with SELECT … FOR UPDATE while the write runs);
+3. the lock: no approved or published evaluation holds this KPI's figure for that FY (the KPI
+   and evaluation rows are locked with SELECT … FOR UPDATE while the write runs);
 4. the version the person saw (``seen``) is still the current one: no lost update;
 5. the model's own validation (value or stage, as the KPI measures).
 Then it saves every row or none, clears the demo flag (unless the demo loader writes), sets who
@@ -134,6 +134,9 @@ def apply_actuals(
 
 def _apply(changes, kpis, *, user, reason, demo) -> ActualsResult:
     pairs = {(change.kpi.pk, change.fiscal_year) for change in changes}
+    # The KPI rows first: a move of the KPI to another item (pdca/services/placements.py) locks
+    # them too, so the items read next are the ones the KPI stays on until this commits.
+    list(Kpi.objects.select_for_update(of=("self",)).filter(pk__in=kpis).order_by("pk"))
     locks = evaluations_over(pairs, for_update=True)
     existing = {
         (a.kpi_id, a.fiscal_year): a

@@ -33,6 +33,7 @@ def cost_refusal(*, system: System, fiscal_year: int, user) -> str | None:
             f"{format_fiscal_year(fiscal_year)}は計画の期間より後です。"
             f"{format_fiscal_year(last, western=False)}までの経費を入力できます。"
         )
+    _lock(system)
     # Lock every evaluation of the items that show the system for that year, whatever its
     # state: an approval under way then waits for this write (locking only those approved
     # already let an approval commit between this check and the save).
@@ -50,6 +51,14 @@ def cost_refusal(*, system: System, fiscal_year: int, user) -> str | None:
             "変更が必要な場合は、DX推進課で評価を再開してください。"
         )
     return None
+
+
+def _lock(system: System) -> None:
+    """The system's row, before anything else of a cost write (the order every writer keeps:
+    system, cost record, evaluations): a move of the system to another item
+    (pdca/services/placements.py) locks it too, so the items that show it stay as read until
+    this write commits."""
+    list(System.objects.select_for_update(of=("self",)).filter(pk=system.pk))
 
 
 def _check(record: CostRecord | None, seen, *, system, fiscal_year, user) -> None:
@@ -79,6 +88,7 @@ def cost_save(
     demo: bool = False,
 ) -> tuple[CostRecord, bool]:
     """Create or correct one cost record; returns (record, created)."""
+    _lock(system)
     record = (
         CostRecord.objects.select_for_update(of=("self",))
         .filter(system=system, fiscal_year=fiscal_year, kind=kind)
@@ -108,6 +118,7 @@ def cost_save(
 
 @transaction.atomic
 def cost_delete(*, record: CostRecord, user, reason: str, seen=ANY) -> None:
+    _lock(record.system)
     current = CostRecord.objects.select_for_update(of=("self",)).filter(pk=record.pk).first()
     if current is None:
         return

@@ -256,15 +256,11 @@ def test_a_finished_admin_import_says_so_in_japanese(dx_staff):
 # ---- the plan's structure in the admin: moving a KPI out of an approved item -----------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The lock of an approved year is computed from the KPI's current placements; moving "
-    "the placement to another item's initiative in the admin (KPI page inline, KpiPlacement "
-    "admin, deleting an initiative) unlocks the figure, which can then be changed and the KPI "
-    "moved back. Closing it needs a rule on KpiPlacement/SystemPlacement changes that the "
-    "kpis/systems layers cannot state (the evaluations live in pdca).",
-)
 def test_moving_a_kpi_to_another_item_in_the_admin_does_not_unlock_an_approved_figure(dx_staff):
+    """DX staff moved 1-3-K02 to 2-2 on the KPI page, changed the R7 figure that 1-3's approval
+    holds (no longer locked: the KPI was not on 1-3), and moved it back: the approved evaluation
+    then stood over a changed figure. The move is now refused (pdca/services/placements.py; the
+    other channels are tried in tests/pdca/test_placements.py)."""
     kpi = Kpi.objects.get(code="1-3-K02")
     locked = Actual.objects.create(kpi=kpi, fiscal_year=R7, value=10)
     Evaluation.objects.create(
@@ -303,7 +299,14 @@ def test_moving_a_kpi_to_another_item_in_the_admin_does_not_unlock_an_approved_f
         )
         return client.post(f"/admin/kpis/kpi/{kpi.pk}/change/", data)
 
-    move(elsewhere)
+    refused = move(elsewhere)
+    assert refused.status_code == 200
+    errors = refused.context["inline_admin_formsets"][0].formset.non_form_errors()
+    assert list(errors) == [
+        "1-3 の令和7年度の評価は承認済みで 1-3-K02 のこの年度の実績を含むため、1-3-K02 を 1-3 "
+        "から外すには、先にDX推進課に評価の再開を依頼してください。"
+    ]
+    assert KpiPlacement.objects.get(pk=placement.pk).initiative == home
     client.post(
         f"/admin/kpis/actual/{locked.pk}/change/",
         {"value": "999", "stage": "", "note": "", "change_reason": "x", "seen_version": 1},

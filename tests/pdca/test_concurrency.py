@@ -15,16 +15,18 @@ from django.db import connection
 from django.test import Client
 
 from kpis.importing import ImportRefused
-from kpis.models import Actual, Kpi
+from kpis.models import Actual, Kpi, KpiPlacement
 from kpis.parsing import ParsedValue
 from pdca.loading import load_plan
 from pdca.models import Evaluation
 from pdca.services import actuals as actual_services
+from pdca.services import costs as cost_services
 from pdca.services import evaluations as services
-from pdca.services import imports
+from pdca.services import imports, placements
 from pdca.services.actuals import ActualsRefused, actual_save
-from priorities.models import PriorityItem
+from priorities.models import Initiative, PriorityItem
 from priorities.roles import ensure_roles
+from systems.models import CostRecord, System, SystemPlacement
 
 WAIT = 10  # seconds: a guard against a hung test, never part of the expected timing
 
@@ -411,3 +413,99 @@ def test_two_confirmations_of_one_preview_at_once_apply_it_once(
     actual = Actual.objects.get(kpi__code="1-3-K04", fiscal_year=2027)
     assert (actual.value, actual.version) == (Decimal(11), 1)
     assert actual.history.count() == 1
+
+
+# ---- a KPI (system) moved to an approved item while its figure is entered -------------------
+
+
+def test_an_actual_entered_while_its_kpi_moves_to_an_approved_item_waits_and_is_refused(
+    plan, dx_staff, monkeypatch
+):
+    """M moves 1-3-K02 to 2-2, whose R7 is approved (allowed: K02 has no R7 actual yet); E
+    enters K02's R7 actual meanwhile. E read the KPI's items (1-3, a draft) before M committed,
+    so the figure went in under 2-2's approval. Now E waits for the KPI row M holds, then sees
+    the KPI on 2-2 and is refused."""
+    Evaluation.objects.create(
+        item=PriorityItem.objects.get(code="2-2"),
+        fiscal_year=2025,
+        status=Evaluation.Status.APPROVED,
+    )
+    kpi = Kpi.objects.get(code="1-3-K02")
+    placement = KpiPlacement.objects.get(kpi=kpi)
+    placement.initiative = Initiative.objects.get(item__code="2-2", number=1)
+    m_checked, release_m, e_locked = threading.Event(), threading.Event(), threading.Event()
+    monkeypatch.setattr(
+        placements,
+        "move_refusal",
+        after(placements, "move_refusal", "M", reached=m_checked, release=release_m),
+    )
+    monkeypatch.setattr(
+        actual_services,
+        "evaluations_over",
+        after(actual_services, "evaluations_over", "E", reached=e_locked),
+    )
+    m = Worker(
+        "M",
+        lambda: placements.kpi_placements_save(saved=[placement], user=dx_staff, reason="移動"),
+    )
+    e = Worker("E", lambda: _save_k02(kpi, 8, dx_staff, seen=None))
+    try:
+        m.start()
+        assert m_checked.wait(WAIT), "M never checked"
+        e.start()
+        assert_waits(e_locked)
+    finally:
+        release_m.set()
+    moved, entered = finish(m, e)
+    assert moved is None, moved
+    assert isinstance(entered, ActualsRefused), entered
+    assert "2-2 の令和7年度の評価は承認済みのため" in str(entered)
+    assert not Actual.objects.filter(kpi=kpi, fiscal_year=2025).exists()
+
+
+def test_a_cost_entered_while_its_system_joins_an_approved_item_waits_and_is_refused(
+    plan, dx_staff, monkeypatch
+):
+    Evaluation.objects.create(
+        item=PriorityItem.objects.get(code="2-1"),
+        fiscal_year=2025,
+        status=Evaluation.Status.APPROVED,
+    )
+    system = System.objects.get(name="静岡市災害時総合情報システム")
+    joins = SystemPlacement(item=PriorityItem.objects.get(code="2-1"), system=system, order=9)
+    m_checked, release_m, c_locked = threading.Event(), threading.Event(), threading.Event()
+    monkeypatch.setattr(
+        placements,
+        "move_refusal",
+        after(placements, "move_refusal", "M", reached=m_checked, release=release_m),
+    )
+    monkeypatch.setattr(
+        cost_services, "_lock", after(cost_services, "_lock", "C", reached=c_locked)
+    )
+    m = Worker(
+        "M", lambda: placements.system_placements_save(saved=[joins], user=dx_staff, reason="再掲")
+    )
+    c = Worker(
+        "C",
+        lambda: cost_services.cost_save(
+            system=system,
+            fiscal_year=2025,
+            kind=CostRecord.Kind.OPERATING,
+            thousand_yen=Decimal(1200),
+            note="",
+            user=dx_staff,
+            reason="テスト",
+        ),
+    )
+    try:
+        m.start()
+        assert m_checked.wait(WAIT), "M never checked"
+        c.start()
+        assert_waits(c_locked)
+    finally:
+        release_m.set()
+    moved, entered = finish(m, c)
+    assert moved is None, moved
+    assert isinstance(entered, cost_services.CostRefused), entered
+    assert "2-1 の令和7年度の評価は承認済みのため" in str(entered)
+    assert not CostRecord.objects.filter(system=system, fiscal_year=2025).exists()

@@ -1,3 +1,4 @@
+import io
 import json
 import shutil
 from decimal import Decimal
@@ -7,10 +8,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from kpis.models import Kpi, KpiPlacement
+from kpis.models import Actual, Kpi, KpiPlacement
 from pdca.loading import PlanLoadError, load_plan
+from pdca.models import Evaluation
 from priorities.models import Initiative, NarrativeBullet, Pillar, PriorityItem
-from systems.models import CostBreakdown, System
+from systems.models import CostBreakdown, CostRecord, System, SystemPlacement
 
 pytestmark = pytest.mark.django_db
 
@@ -224,3 +226,86 @@ def test_the_command_reports_a_broken_file_in_japanese(fixture_copy):
     (fixture_copy / "plan" / "items" / "2-2.json").write_text("{", encoding="utf-8")
     with pytest.raises(CommandError, match="何も保存していません"):
         call_command("load_plan", fixtures=fixture_copy)
+
+
+# ---- placements: a load never moves a KPI or system out of (or into) an approved year --------
+
+
+def _approved(code, year=2025, status=Evaluation.Status.APPROVED):
+    Evaluation.objects.create(
+        item=PriorityItem.objects.get(code=code), fiscal_year=year, status=status
+    )
+
+
+def _drop_the_repeat_of_1_1_k01(data):
+    data["title"] = "書き換えた題名"
+    data["initiatives"][2]["kpis"] = []
+
+
+def test_a_load_moving_a_kpi_out_of_an_approved_year_saves_nothing_and_names_the_file(
+    fixture_copy,
+):
+    """1-2.json no longer repeats 1-1-K01, whose R7 actual 1-2's approved evaluation holds:
+    loading it would unlock that figure, as moving the KPI in the admin would."""
+    _approved("1-2")
+    Actual.objects.create(kpi=Kpi.objects.get(code="1-1-K01"), fiscal_year=2025, value=300000)
+    _edit_item(fixture_copy, "1-2", _drop_the_repeat_of_1_1_k01)
+    with pytest.raises(CommandError) as caught:
+        call_command("load_plan", fixtures=fixture_copy, stdout=io.StringIO())
+    assert str(caught.value) == (
+        "計画を読み込めませんでした。何も保存していません。\n"
+        "1-2.json: 1-2 の令和7年度の評価は承認済みで 1-1-K01 のこの年度の実績を含むため、"
+        "1-1-K01 を 1-2 から外すには、先にDX推進課に評価の再開を依頼してください。"
+    )
+    assert KpiPlacement.objects.filter(kpi__code="1-1-K01", initiative__item__code="1-2").exists()
+    assert PriorityItem.objects.get(code="1-2").title != "書き換えた題名"
+
+
+def test_a_load_adding_a_kpi_to_an_approved_year_is_refused(fixture_copy):
+    _approved("2-2", status=Evaluation.Status.PUBLISHED)
+    Actual.objects.create(kpi=Kpi.objects.get(code="1-3-K02"), fiscal_year=2025, value=10)
+    _edit_item(
+        fixture_copy,
+        "2-2",
+        lambda d: d["initiatives"][2].update(kpis=[{"same_as": "1-3-K02", "text": "再掲"}]),
+    )
+    with pytest.raises(PlanLoadError) as caught:
+        load_plan(directory=fixture_copy)
+    assert str(caught.value) == (
+        "2-2.json: 2-2 の令和7年度の評価は公表済みのため、この年度の実績がある 1-3-K02 を "
+        "2-2 に加えるには、先にDX推進課に評価の再開を依頼してください。"
+    )
+    assert not KpiPlacement.objects.filter(initiative__item__code="2-2", kpi__code="1-3-K02")
+
+
+@pytest.mark.parametrize("how", ["system left out", "initiative left out"])
+def test_a_load_taking_a_system_or_an_initiative_out_of_an_approved_year_is_refused(
+    fixture_copy, how
+):
+    """Leaving out an initiative deletes its placements with it: 1-3-K04 leaves 1-3."""
+    _approved("1-3")
+    if how == "system left out":
+        system = System.objects.get(name="静岡市災害時総合情報システム")
+        CostRecord.objects.create(system=system, fiscal_year=2025, kind="operating", thousand_yen=1)
+        _edit_item(fixture_copy, "1-3", lambda d: d["systems"].pop(0))
+        expected = "「静岡市災害時総合情報システム」を 1-3 の様式②から外すには"
+    else:
+        Actual.objects.create(kpi=Kpi.objects.get(code="1-3-K04"), fiscal_year=2025, value=3)
+        _edit_item(fixture_copy, "1-3", lambda d: d["initiatives"].pop())
+        expected = "1-3-K04 を 1-3 から外すには"
+    with pytest.raises(PlanLoadError) as caught:
+        load_plan(directory=fixture_copy)
+    assert str(caught.value).startswith("1-3.json: 1-3 の令和7年度の評価は承認済みで")
+    assert expected in str(caught.value)
+    assert SystemPlacement.objects.filter(item__code="1-3").count() == 2
+    assert Initiative.objects.filter(item__code="1-3").count() == 3
+
+
+def test_a_load_moving_a_kpi_whose_years_are_not_held_goes_ahead(fixture_copy):
+    _approved("1-2", status=Evaluation.Status.DRAFT)
+    _approved("1-2", year=2024)
+    Actual.objects.create(kpi=Kpi.objects.get(code="1-1-K01"), fiscal_year=2025, value=300000)
+    _edit_item(fixture_copy, "1-2", _drop_the_repeat_of_1_1_k01)
+    report = load_plan(directory=fixture_copy)
+    assert report.deleted["kpis.KpiPlacement"] == 1
+    assert not KpiPlacement.objects.filter(kpi__code="1-1-K01", initiative__item__code="1-2")
