@@ -186,7 +186,7 @@ class Browser:
 
     def log_in(self, base, username):
         self.get(base + "/accounts/login/")
-        status, headers, _ = self.post(
+        status, _, _ = self.post(
             base + "/accounts/login/", {"username": username, "password": PASSWORD}
         )
         assert status == 302, "login failed"
