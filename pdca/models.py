@@ -1,11 +1,16 @@
-"""The yearly cycle's records: each item's evaluation (CHECK・ACT) and each publication.
+"""The yearly cycle's records: each item's evaluation (CHECK・ACT) and each publication; and what
+the staff pages keep between requests in the database, so that any app server can answer the next
+one: an uploaded file waiting between its preview and its confirmation, and background work.
 
 The tables keep their first names (``priorities_…``): these models moved here from the
 priorities app when the PDCA layer got an app of its own, without touching stored data.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from priorities.models import PriorityItem
@@ -129,3 +134,95 @@ class PublishedSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.fiscal_year}年度の公表（第{self.version}版）"
+
+
+class PendingUpload(models.Model):
+    """An uploaded actuals file between its preview and its confirmation (pdca/uploads.py).
+
+    Kept in the database, not on one server's disk: the preview may be answered by one app server
+    (or a background worker) and the confirmation by another. Removed when the preview is refused
+    or fails, on confirm and on cancel; ``cleanup_uploads`` removes what is left after a day.
+    """
+
+    token = models.CharField("受付番号", max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="アップロードした人", on_delete=models.CASCADE
+    )
+    name = models.CharField("ファイル名", max_length=255)
+    content = models.BinaryField("ファイルの内容")
+    size = models.PositiveIntegerField("大きさ（バイト）")
+    # The version of every figure the preview showed ("KPI:FY" → version), set once a preview
+    # succeeded; confirming passes them back (pdca/services/imports.py).
+    seen = models.JSONField("確認したときの版", null=True, blank=True)
+    created_at = models.DateTimeField("アップロードした日時", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = "確認待ちのアップロード"
+        verbose_name_plural = "確認待ちのアップロード"
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def previewed(self) -> bool:
+        return self.seen is not None
+
+
+class BackgroundJob(models.Model):
+    """Long work done by a worker (pdca/tasks.py) for one person: its progress, then its result.
+
+    The status page (/staff/jobs/<id>/) reads it from any app server. Only the person who started
+    it sees it; the work runs with that person's rights, checked again when it runs.
+    """
+
+    class Kind(models.TextChoices):
+        FORMS_WORKBOOK = "forms_workbook", "様式（Excel）の書き出し"
+        IMPORT_PREVIEW = "import_preview", "取り込む内容の確認"
+        IMPORT_CONFIRM = "import_confirm", "実績の取り込み"
+        PUBLISH = "publish", "進捗の公表"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "順番を待っています"
+        RUNNING = "running", "処理しています"
+        DONE = "done", "終わりました"
+        REFUSED = "refused", "できませんでした"
+        FAILED = "failed", "問題が起きて止まりました"
+
+    FINISHED = (Status.DONE, Status.REFUSED, Status.FAILED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField("処理", max_length=20, choices=Kind.choices)
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="始めた人",
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    params = models.JSONField("指定した内容", default=dict)
+    progress_done = models.PositiveIntegerField("進んだ数", default=0)
+    progress_total = models.PositiveIntegerField("全体の数", default=0)
+    progress_text = models.CharField("いまの作業", max_length=200, blank=True)
+    result = models.JSONField("結果", default=dict)
+    file_name = models.CharField("結果のファイル名", max_length=200, blank=True)
+    file = models.BinaryField("結果のファイル", null=True, blank=True)
+    created_at = models.DateTimeField("始めた日時", default=timezone.now, db_index=True)
+    started_at = models.DateTimeField("処理を始めた日時", null=True, blank=True)
+    finished_at = models.DateTimeField("終わった日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "バックグラウンド処理"
+        verbose_name_plural = "バックグラウンド処理"
+
+    def __str__(self):
+        return f"{self.get_kind_display()}（{self.get_status_display()}）"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def percent(self) -> int | None:
+        if not self.progress_total:
+            return None
+        return min(100, round(100 * self.progress_done / self.progress_total))

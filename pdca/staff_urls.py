@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pdca.views import excel, kpis, staff, systems
+from pdca.views import excel, jobs, kpis, staff, systems
 
 # Everything that needs a login, or changes data, lives under /staff/ (or /admin/).
 urlpatterns = [
@@ -30,6 +30,9 @@ urlpatterns = [
     path("actuals/import/confirm/", excel.actuals_confirm, name="actuals_confirm"),
     path("actuals/import/cancel/", excel.actuals_cancel, name="actuals_cancel"),
     path("actuals/template.xlsx", excel.actuals_template_download, name="actuals_template"),
+    path("jobs/<uuid:pk>/", jobs.job_page, name="job"),
+    path("jobs/<uuid:pk>/status.json", jobs.job_status, name="job_status"),
+    path("jobs/<uuid:pk>/download/", jobs.job_download, name="job_download"),
     path("kpis/<str:kpi_code>/", kpis.staff_kpi_detail, name="kpi"),
     path("systems/", systems.system_list, name="systems"),
     path("systems/<int:pk>/", systems.system_detail, name="system"),

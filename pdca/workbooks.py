@@ -570,12 +570,33 @@ def write_form2(
 # ---- the workbook ----------------------------------------------------------------------
 
 
+def scope_codes(items, scope: str) -> set[str]:
+    """The item codes a workbook covers: every item of ``items`` (those a person may see), a
+    pillar's (「pillar-2」) or one item's (「item-1-3」), never one outside ``items``."""
+    codes = {item.code for item in items}
+    if scope.startswith("pillar-"):
+        return {item.code for item in items if f"pillar-{item.pillar.number}" == scope}
+    if scope.startswith("item-"):
+        return {scope.removeprefix("item-")} & codes
+    return codes
+
+
+def scope_label(scope: str) -> str:
+    """The scope in a file name: 「柱2」, 「1-3」 or 「全項目」."""
+    return scope.replace("pillar-", "柱").replace("item-", "") or "全項目"
+
+
 def forms_workbook(
-    document: dict, *, fiscal_year: int, item_codes: Collection[str] | None = None
+    document: dict,
+    *,
+    fiscal_year: int,
+    item_codes: Collection[str] | None = None,
+    progress=None,
 ) -> Workbook:
     """The cover sheet, then 様式① of each item (in plan order) followed by its 様式② records.
 
-    ``item_codes`` limits the workbook to those items and the Form ② records placed on them.
+    ``item_codes`` limits the workbook to those items and the Form ② records placed on them;
+    ``progress(done, total)`` is called after each item.
     """
     scope = choose_scope(document, item_codes)
     book = Workbook()
@@ -599,7 +620,7 @@ def forms_workbook(
     }
     contents = []
     placed = set()
-    for item in scope.items:
+    for done, item in enumerate(scope.items, start=1):
         ws = book.create_sheet(item_names[item["code"]])
         forms = scope.form2_for(item["code"])
         write_item(ws, document, item, fiscal_year=fiscal_year, form2=forms)
@@ -609,6 +630,8 @@ def forms_workbook(
         for form in forms:
             _add_form2(book, document, form, fiscal_year, unit_of, contents)
             placed.add(form.name)
+        if progress:
+            progress(done, len(scope.items))
     for form in scope.form2:
         if form.name not in placed:
             _add_form2(book, document, form, fiscal_year, unit_of, contents)

@@ -59,6 +59,20 @@ def env_choice(name: str, default: str, choices: list[str]) -> str:
     )
 
 
+def env_int(name: str, default: int, *, minimum: int, meaning: str) -> int:
+    """A whole number of at least ``minimum``; ``meaning`` says what it is for."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or int(text) < minimum:
+        raise ImproperlyConfigured(
+            f"環境変数 {name} の値 {raw!r} は使えません。{name} は{meaning}で、"
+            f"{minimum} 以上の整数で指定してください（例: {default}）。"
+        )
+    return int(text)
+
+
 def env_decimal(
     name: str, default: Decimal, *, above: Decimal, below: Decimal, meaning: str
 ) -> Decimal:

@@ -16,6 +16,7 @@ from shizuoka_dx.env import (
     env_bool,
     env_choice,
     env_decimal,
+    env_int,
     env_list,
     parse_database_url,
     parse_redis_url,
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     "priorities",
     "kpis",
     "systems",
@@ -214,9 +217,22 @@ if not DEBUG:
     # Load balancers probe the health check over plain HTTP: answer it rather than redirect.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-# Uploaded actuals files wait here between "preview" and "confirm" (never served).
-UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", BASE_DIR / "var" / "uploads"))
+# Uploaded actuals files wait in the database between "preview" and "confirm" (pdca/uploads.py),
+# so any app server can answer the confirmation.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# Background work (README, "Background work"): django-tasks with its database backend. The queue
+# is a table of this database: no other service, the same on SQLite and PostgreSQL, shared by every
+# app server; `manage.py db_worker` runs it (`make run` starts one, `make worker` in production).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# An uploaded actuals file at least this large (KB) is checked and saved in the background, with a
+# status page; a smaller one at once, in the request. 0: every upload in the background.
+BACKGROUND_IMPORT_KB = env_int(
+    "BACKGROUND_IMPORT_KB",
+    32,
+    minimum=0,
+    meaning="バックグラウンドで取り込むファイルの大きさ（KB）",
+)
 
 # django-import-export in the admin: importing needs the "change" permission (DX staff only;
 # department heads have no admin access), exporting the "view" permission.

@@ -66,13 +66,23 @@ def csv_bytes(header: list[str], rows) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def xlsx_response(book, filename: str) -> HttpResponse:
-    """A workbook as a download, with a Japanese file name that every browser keeps."""
+def xlsx_bytes(book) -> bytes:
+    """A workbook as the bytes of an .xlsx file."""
     buffer = io.BytesIO()
     book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    return buffer.getvalue()
+
+
+def xlsx_file_response(content: bytes, filename: str) -> HttpResponse:
+    """An .xlsx file's bytes as a download, with a Japanese file name that every browser keeps."""
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
+
+
+def xlsx_response(book, filename: str) -> HttpResponse:
+    """A workbook as a download, with a Japanese file name that every browser keeps."""
+    return xlsx_file_response(xlsx_bytes(book), filename)
 
 
 def check_xlsx_path(path: Path, *, example: str) -> None:

@@ -207,7 +207,6 @@ def prepare_database(folder: Path) -> dict:
     env = dict(os.environ)
     env["DATABASE_URL"] = f"sqlite:///{folder / 'benchmark.sqlite3'}"
     env["DJANGO_SETTINGS_MODULE"] = "shizuoka_dx.settings"
-    env.pop("UPLOAD_DIR", None)
     for command in (["migrate", "--noinput"], ["load_plan"]):
         subprocess.run(
             [sys.executable, str(ROOT / "manage.py"), *command],

@@ -1,4 +1,5 @@
-"""Settings for the test suite: the real settings, with a fast password hasher.
+"""Settings for the test suite: the real settings, with a fast password hasher and background work
+run at once.
 
 Django's default hasher is deliberately slow (about 0.3 s a password here), and the suite creates
 and logs in users in nearly every test. MD5 is only acceptable because these passwords protect
@@ -6,7 +7,6 @@ nothing; shizuoka_dx/settings.py, which production uses, never names it.
 """
 
 import hashlib
-import tempfile
 
 from shizuoka_dx.settings import *  # noqa: F403
 from shizuoka_dx.settings import BASE_DIR, DATABASES
@@ -20,6 +20,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     checkout = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:8]
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{checkout}"}
 
-# Uploaded files waiting between preview and confirm go to a folder of the test run's own, never
-# into the checkout.
-UPLOAD_DIR = tempfile.mkdtemp(prefix="shizuoka-dx-test-uploads-")
+# Background work runs at once, inside the request that starts it: a page then answers exactly as
+# it would once a worker has finished. tests/pdca/test_background_jobs.py runs the real path (the
+# database queue and a worker), and tests/pdca/test_two_app_servers.py real processes.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -5,12 +5,18 @@ it (kpis/importing.py), then save every row or none through the one write path
 A preview is a dry run whose result remembers the version of every actual it showed
 (``ImportResult.seen``); confirming passes those versions back, so a figure someone changed
 between the preview and the confirmation is refused with its row, never silently overwritten.
+
+``preview_upload`` and ``confirm_upload`` do that for a file uploaded on the Excel page
+(pdca/uploads.py): the page calls them at once for a small file, a background worker for a large
+one (pdca/tasks.py), with the same user and so the same rights.
 """
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kpis.importing import PROGRESS_EVERY, ImportRefused, check_rows, read_rows
+from kpis.models import Kpi
+from pdca.models import PendingUpload
 from pdca.services.actuals import (
     ANY,
     ActualChange,
@@ -19,6 +25,8 @@ from pdca.services.actuals import (
     Before,
     apply_actuals,
 )
+from pdca.uploads import local_copy
+from priorities import permissions
 from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.numbers import format_number
 
@@ -141,6 +149,8 @@ def import_actuals(
         for row in checked
     ]
     name = source or Path(path).name
+    if progress and len(rows) >= PROGRESS_EVERY:
+        progress("変更点を確かめています" if dry_run else f"{len(changes)} 行を保存しています")
     try:
         applied = apply_actuals(changes, user=user, reason=f"取り込み（{name}）", dry_run=dry_run)
     except ActualsRefused as exc:
@@ -151,3 +161,65 @@ def import_actuals(
         for c in changes
     }
     return result
+
+
+GONE = "確認した内容が見つかりません。もう一度ファイルを選んでください。"
+
+
+def allowed_codes(user) -> set[str] | None:
+    """The KPI codes ``user`` may import: all for DX staff (None), their own items' for heads."""
+    if permissions.is_dx_staff(user):
+        return None
+    return set(Kpi.objects.for_user(user).values_list("code", flat=True))
+
+
+def preview_upload(upload: PendingUpload, *, user, progress=None) -> dict:
+    """Check an uploaded file without saving and remember the versions shown on it; the preview
+    as the page shows it. Refused or failed, the file is not kept (raises ImportRefused)."""
+    kept = False
+    try:
+        with local_copy(upload) as path:
+            result = import_actuals(
+                path=path,
+                user=user,
+                dry_run=True,
+                allowed=allowed_codes(user),
+                source=upload.name,
+                progress=progress,
+            )
+        kept = PendingUpload.objects.filter(pk=upload.pk).update(seen=result.seen) == 1
+        if not kept:  # cancelled, or replaced by another file, meanwhile
+            raise ImportRefused([GONE])
+    except PendingUpload.DoesNotExist:
+        raise ImportRefused([GONE]) from None
+    finally:
+        if not kept:  # refused, or failed for any reason: nothing waits for a confirmation
+            PendingUpload.objects.filter(pk=upload.pk).delete()
+    return {
+        "file_name": upload.name,
+        "upload": upload.token,
+        "summary": result.summary(),
+        "lines": result.lines(),
+    }
+
+
+def confirm_upload(upload: PendingUpload, *, user, progress=None) -> str:
+    """Save what the preview showed (a row someone changed since refuses the whole file); the
+    message the page shows. The file is removed whatever happens."""
+    try:
+        if upload.seen is None:  # never previewed: nothing was shown to confirm
+            raise PendingUpload.DoesNotExist
+        with local_copy(upload) as path:
+            result = import_actuals(
+                path=path,
+                user=user,
+                allowed=allowed_codes(user),
+                source=upload.name,
+                seen=upload.seen,
+                progress=progress,
+            )
+    except PendingUpload.DoesNotExist:
+        raise ImportRefused([GONE]) from None
+    finally:
+        PendingUpload.objects.filter(pk=upload.pk).delete()
+    return f"{upload.name} を{result.summary()}"

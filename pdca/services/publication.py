@@ -34,6 +34,15 @@ def unapproved_items(fiscal_year: int) -> list[PriorityItem]:
     return list(PriorityItem.objects.in_plan_order().exclude(pk__in=done))
 
 
+def check_publishable(fiscal_year: int, force_reason: str = "") -> list[PriorityItem]:
+    """The items still unapproved; raises PublishBlocked while there are any and no reason is
+    given. The staff page asks before starting the work in the background; publishing asks again."""
+    waiting = unapproved_items(fiscal_year)
+    if waiting and not force_reason.strip():
+        raise PublishBlocked(waiting)
+    return waiting
+
+
 def snapshot_document(fiscal_year: int, *, published_at, forced_reason: str = "") -> dict:
     """The open data as the public will see it for ``fiscal_year``: earlier years' actuals, this
     year's actuals of approved items only, and the approved evaluations' CHECK/ACT."""
@@ -65,9 +74,7 @@ def publish_fiscal_year(*, fiscal_year: int, user, force_reason: str = "") -> Pu
     list(Plan.objects.select_for_update())
     # Lock this year's evaluations so none is reopened while the snapshot is taken.
     list(Evaluation.objects.select_for_update(of=("self",)).filter(fiscal_year=fiscal_year))
-    waiting = unapproved_items(fiscal_year)
-    if waiting and not force_reason.strip():
-        raise PublishBlocked(waiting)
+    waiting = check_publishable(fiscal_year, force_reason)
     now = timezone.now()
     reason_shown = force_reason.strip() if waiting else ""
     latest = PublishedSnapshot.objects.filter(fiscal_year=fiscal_year).aggregate(v=Max("version"))

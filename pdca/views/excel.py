@@ -1,9 +1,14 @@
 """Staff pages for the yearly round in Excel: download the actuals template for a department,
 upload it filled in, see what will change, then confirm. Department heads work only on their
-own items' KPIs; DX staff on all of them."""
+own items' KPIs; DX staff on all of them.
 
-from pathlib import Path
+The uploaded file waits in the database (pdca/uploads.py), the session names it. A file of
+``BACKGROUND_IMPORT_KB`` or more is checked, and later saved, by a background worker
+(pdca/tasks.py) while a status page shows the progress; once done, that page shows what a
+small file shows at once.
+"""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,23 +16,20 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from kpis.importing import ImportRefused
-from kpis.models import Kpi
 from kpis.template_workbook import render_template, template_rows
+from pdca import uploads
 from pdca.forms import FormsWorkbookForm, TemplateForm, UploadForm
-from pdca.services.imports import import_actuals
-from pdca.uploads import store, upload_dir
+from pdca.models import BackgroundJob, PendingUpload
+from pdca.services.imports import GONE, confirm_upload, preview_upload
+from pdca.tasks import start
+from pdca.views.jobs import respond
 from priorities import permissions
 from priorities.models import PriorityItem
 from shizuoka_dx.fiscal import short_fiscal_year
 from shizuoka_dx.spreadsheets import xlsx_response
 
 SESSION_KEY = "actuals_upload"
-
-
-def allowed_codes(user) -> set[str] | None:
-    if permissions.is_dx_staff(user):
-        return None
-    return set(Kpi.objects.for_user(user).values_list("code", flat=True))
+Kind = BackgroundJob.Kind
 
 
 def page_context(user, template_form: TemplateForm) -> dict:
@@ -40,19 +42,21 @@ def page_context(user, template_form: TemplateForm) -> dict:
     }
 
 
-def _stored(request) -> tuple[Path, str, dict] | None:
+def in_background(upload: PendingUpload) -> bool:
+    return upload.size >= settings.BACKGROUND_IMPORT_KB * 1024
+
+
+def _stored(request) -> PendingUpload | None:
     pending = request.session.get(SESSION_KEY)
     if not pending:
         return None
-    path = upload_dir() / pending["file"]
-    return (path, pending["name"], pending.get("seen", {})) if path.exists() else None
+    return uploads.pending(pending["file"], user=request.user)
 
 
 def _forget(request):
-    stored = _stored(request)
-    if stored:
-        stored[0].unlink(missing_ok=True)
-    request.session.pop(SESSION_KEY, None)
+    pending = request.session.pop(SESSION_KEY, None)
+    if pending:
+        uploads.discard(pending["file"])
 
 
 def _require_importer(user) -> None:
@@ -60,12 +64,27 @@ def _require_importer(user) -> None:
         raise PermissionDenied
 
 
+def _page(request, status=200, **extra):
+    context = page_context(request.user, TemplateForm(user=request.user))
+    context.update(extra)
+    return render(request, "kpis/import.html", context, status=status)
+
+
+def _refused(request, errors, file_name):
+    return _page(request, 400, errors=errors, file_name=file_name)
+
+
+def _preview(request, preview: dict):
+    return _page(
+        request, file_name=preview["file_name"], preview=preview, upload_token=preview["upload"]
+    )
+
+
 @login_required
 @require_safe
 def actuals_import(request):
     _require_importer(request.user)
-    context = page_context(request.user, TemplateForm(user=request.user))
-    return render(request, "kpis/import.html", context)
+    return _page(request)
 
 
 @login_required
@@ -73,35 +92,30 @@ def actuals_import(request):
 def actuals_preview(request):
     """Check the uploaded file without saving; keep it, and the versions shown, for confirming."""
     _require_importer(request.user)
-    context = page_context(request.user, TemplateForm(user=request.user))
     upload_form = UploadForm(request.POST, request.FILES)
-    context["upload_form"] = upload_form
     if not upload_form.is_valid():
-        return render(request, "kpis/import.html", context, status=400)
+        return _page(request, 400, upload_form=upload_form)
     _forget(request)
-    upload = upload_form.cleaned_data["file"]
-    path, token = store(upload)
-    context["file_name"] = upload.name
-    kept = False
+    upload = uploads.store(upload_form.cleaned_data["file"], user=request.user)
+    request.session[SESSION_KEY] = {"file": upload.token, "name": upload.name}
+    if in_background(upload):
+        params = {"upload": upload.token, "file_name": upload.name}
+        return respond(request, start(Kind.IMPORT_PREVIEW, user=request.user, params=params))
     try:
-        result = import_actuals(
-            path=path,
-            user=request.user,
-            dry_run=True,
-            allowed=allowed_codes(request.user),
-            source=upload.name,
-        )
-        request.session[SESSION_KEY] = {"file": token, "name": upload.name, "seen": result.seen}
-        kept = True
+        preview = preview_upload(upload, user=request.user)
     except ImportRefused as exc:
-        context["errors"] = exc.errors
-        return render(request, "kpis/import.html", context, status=400)
-    finally:
-        if not kept:  # refused, or failed for any reason: nothing waits for a confirmation
-            path.unlink(missing_ok=True)
-    context["preview"] = result
-    context["upload_token"] = token
-    return render(request, "kpis/import.html", context)
+        request.session.pop(SESSION_KEY, None)
+        return _refused(request, exc.errors, upload.name)
+    return _preview(request, preview)
+
+
+def preview_finished(request, job: BackgroundJob, *, at_once: bool = False):
+    if job.status == BackgroundJob.Status.REFUSED:
+        pending = request.session.get(SESSION_KEY)
+        if pending and pending["file"] == job.params["upload"]:
+            request.session.pop(SESSION_KEY, None)
+        return _refused(request, job.result["errors"], job.result.get("file_name", ""))
+    return _preview(request, job.result)
 
 
 @login_required
@@ -109,36 +123,39 @@ def actuals_preview(request):
 def actuals_confirm(request):
     """Save what the preview showed; a row someone changed since then refuses the whole file."""
     _require_importer(request.user)
-    stored = _stored(request)
-    if stored is None:
-        messages.error(request, "確認した内容が見つかりません。もう一度ファイルを選んでください。")
+    upload = _stored(request)
+    if upload is None or not upload.previewed:
+        messages.error(request, GONE)
         return redirect("staff:actuals_import")
-    path, name, seen = stored
     shown = request.POST.get("upload")
-    if shown is not None and shown != path.name:
+    if shown is not None and shown != upload.token:
         # Confirmed from a page that showed another file's preview (a second tab previewed
         # this one since): saving it would save what that page never showed.
-        context = page_context(request.user, TemplateForm(user=request.user))
-        context["file_name"] = "この画面で確認したファイル"
-        context["errors"] = [
-            f"そのあと別の画面で {name} を確認したため、この画面の内容は取り込みませんでした。"
-        ]
-        return render(request, "kpis/import.html", context, status=400)
-    try:
-        result = import_actuals(
-            path=path,
-            user=request.user,
-            allowed=allowed_codes(request.user),
-            source=name,
-            seen=seen,
+        return _refused(
+            request,
+            [
+                f"そのあと別の画面で {upload.name} を確認したため、この画面の内容は取り込みませんでした。"
+            ],
+            "この画面で確認したファイル",
         )
+    if in_background(upload):
+        request.session.pop(SESSION_KEY, None)  # the job removes the file once done
+        params = {"upload": upload.token, "file_name": upload.name}
+        return respond(request, start(Kind.IMPORT_CONFIRM, user=request.user, params=params))
+    try:
+        message = confirm_upload(upload, user=request.user)
     except ImportRefused as exc:
-        context = page_context(request.user, TemplateForm(user=request.user))
-        context.update({"errors": exc.errors, "file_name": name})
-        return render(request, "kpis/import.html", context, status=400)
+        return _refused(request, exc.errors, upload.name)
     finally:
         _forget(request)
-    messages.success(request, f"{name} を{result.summary()}")
+    messages.success(request, message)
+    return redirect("staff:actuals_import")
+
+
+def confirm_finished(request, job: BackgroundJob, *, at_once: bool = False):
+    if job.status == BackgroundJob.Status.REFUSED:
+        return _refused(request, job.result["errors"], job.result.get("file_name", ""))
+    messages.success(request, job.result["message"])
     return redirect("staff:actuals_import")
 
 

@@ -1,6 +1,12 @@
 """Staff pages for items: the dashboard, an item with its live data, its yearly evaluation
 (draft → submitted → approved), and publishing a fiscal year. Login required; every object is
-fetched through ``for_user`` so another department's item is simply not found."""
+fetched through ``for_user`` so another department's item is simply not found.
+
+Publishing and the Form ①/② workbook are done by a background worker (pdca/tasks.py): the page
+checks what it can at once, then shows the work's status page (pdca/views/jobs.py).
+"""
+
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -15,24 +21,19 @@ from kpis.selectors import plan_items, years_with_actuals
 from pdca import workflow
 from pdca.dashboard import build_dashboard
 from pdca.forms import CommentForm, EvaluationForm, FormsWorkbookForm, PublishForm
-from pdca.models import Evaluation, PublishedSnapshot
-from pdca.opendata import build_document
+from pdca.models import BackgroundJob, Evaluation, PublishedSnapshot
 from pdca.pages import item_from_models
 from pdca.selectors import check_cycle_year, contains_demo_data
 from pdca.services import evaluations as services
 from pdca.services import publication
-from pdca.workbooks import forms_workbook, workbook_year
+from pdca.tasks import start
+from pdca.views.jobs import respond, status_context
 from priorities import permissions
 from priorities.models import Department, Initiative, NarrativeBullet, Pillar, PriorityItem
 from priorities.selectors import roadmap_bounds
-from shizuoka_dx.fiscal import (
-    FiscalYearError,
-    format_fiscal_year,
-    parse_fiscal_year,
-    short_fiscal_year,
-)
+from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
 from shizuoka_dx.history import entries
-from shizuoka_dx.spreadsheets import xlsx_response
+from shizuoka_dx.spreadsheets import xlsx_file_response
 from shizuoka_dx.templatetags.display import person
 from systems.selectors import item_systems
 
@@ -271,6 +272,11 @@ def evaluation_return(request, code, fiscal_year):
     return _transition(request, code, fiscal_year, send_back)
 
 
+def _blocked(form: PublishForm, exc: publication.PublishBlocked) -> list:
+    form.add_error(None, f"{exc} 承認を待つか、理由を記入して公表してください。")
+    return exc.unapproved
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def publish(request):
@@ -282,22 +288,41 @@ def publish(request):
     if request.method == "POST":
         if form.is_valid():
             year = form.cleaned_data["fiscal_year"]
+            reason = form.cleaned_data["force_reason"]
             try:
-                publication.publish_fiscal_year(
-                    fiscal_year=year,
-                    user=request.user,
-                    force_reason=form.cleaned_data["force_reason"],
-                )
+                publication.check_publishable(year, reason)
             except publication.PublishBlocked as exc:
-                blocked = exc.unapproved
-                form.add_error(
-                    None,
-                    f"{exc} 承認を待つか、理由を記入して公表してください。",
-                )
+                blocked = _blocked(form, exc)
             else:
-                messages.success(request, f"{format_fiscal_year(year)}の進捗を公表しました。")
-                return redirect("staff:publish")
+                params = {"fiscal_year": year, "force_reason": reason}
+                return respond(
+                    request, start(BackgroundJob.Kind.PUBLISH, user=request.user, params=params)
+                )
         status = 400
+    return _publish_page(request, form, blocked, status)
+
+
+def publish_finished(request, job: BackgroundJob, *, at_once: bool = False):
+    if not permissions.can_publish(request.user):
+        raise PermissionDenied
+    year = job.params["fiscal_year"]
+    if job.status == BackgroundJob.Status.DONE:
+        messages.success(request, f"{format_fiscal_year(year)}の進捗を公表しました。")
+        return redirect("staff:publish")
+    form = PublishForm(
+        {"fiscal_year": str(year), "force_reason": job.params.get("force_reason", "")}
+    )
+    form.is_valid()
+    blocked = []
+    if "blocked" in job.result:
+        items = [SimpleNamespace(**item) for item in job.result["blocked"]]
+        blocked = _blocked(form, publication.PublishBlocked(items))
+    for error in job.result.get("errors", []):
+        form.add_error(None, error)
+    return _publish_page(request, form, blocked, 400)
+
+
+def _publish_page(request, form, blocked, status):
     evaluations = Evaluation.objects.select_related("item").order_by(
         "-fiscal_year", "item__pillar__number", "item__order"
     )
@@ -329,7 +354,8 @@ def publish(request):
 @login_required
 @require_safe
 def forms_workbook_download(request):
-    """Form ① and Form ② in the plan's own layout, for the items the user may see."""
+    """Form ① and Form ② in the plan's own layout, for the items the user may see: written in
+    the background, then downloaded from the status page."""
     items = list(
         PriorityItem.objects.for_user(request.user).select_related("pillar").in_plan_order()
     )
@@ -339,14 +365,16 @@ def forms_workbook_download(request):
     if not form.is_valid():
         messages.error(request, "年度または範囲の指定が正しくありません。")
         return redirect("staff:actuals_import")
-    codes = {item.code for item in items}
-    scope = form.cleaned_data["scope"]
-    if scope.startswith("pillar-"):
-        codes = {item.code for item in items if f"pillar-{item.pillar.number}" == scope}
-    elif scope.startswith("item-"):
-        codes = {scope.removeprefix("item-")} & codes
-    document = build_document()
-    year = form.cleaned_data["fiscal_year"] or workbook_year(document)
-    book = forms_workbook(document, fiscal_year=year, item_codes=codes)
-    label = scope.replace("pillar-", "柱").replace("item-", "") or "全項目"
-    return xlsx_response(book, f"様式_{short_fiscal_year(year)}_{label}.xlsx")
+    params = {"fiscal_year": form.cleaned_data["fiscal_year"], "scope": form.cleaned_data["scope"]}
+    return respond(
+        request, start(BackgroundJob.Kind.FORMS_WORKBOOK, user=request.user, params=params)
+    )
+
+
+def forms_workbook_finished(request, job: BackgroundJob, *, at_once: bool = False):
+    """The file itself when written at once; otherwise the status page with its link."""
+    if job.status == BackgroundJob.Status.DONE and at_once:
+        content = BackgroundJob.objects.values_list("file", flat=True).get(pk=job.pk)
+        return xlsx_file_response(bytes(content), job.file_name)
+    status = 200 if job.status == BackgroundJob.Status.DONE else 400
+    return render(request, "staff/job.html", status_context(job), status=status)

@@ -5,7 +5,7 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from pdca.models import Evaluation
+from pdca.models import BackgroundJob, Evaluation
 from priorities.models import Department, PriorityItem
 from systems.models import System
 
@@ -50,6 +50,10 @@ MATRIX = {
     "staff:actuals_cancel": ({}, LOGIN_THEN_405),
     # 危機管理課's template: its head and DX staff may make it, 広報課's head may not.
     "staff:actuals_template": ("crisis-template", {ANON: 302, OTHER: 400, OWNER: 200, DX: 200}),
+    # Background work is seen by the person who started it only (here 危機管理課's head).
+    "staff:job": ("owners-job", {ANON: 302, OTHER: 404, OWNER: 200, DX: 404}),
+    "staff:job_status": ("owners-job", {ANON: 302, OTHER: 404, OWNER: 200, DX: 404}),
+    "staff:job_download": ("owners-job", {ANON: 302, OTHER: 404, OWNER: 200, DX: 404}),
     "login": ({}, EVERYONE_200),
     "logout": ({}, dict.fromkeys(ROLES, 405)),
     # For load balancers: no login, the same answer for everybody.
@@ -101,6 +105,16 @@ def clients(client, django_user_model, head_a, head_b, dx_staff, publish):
 def url_for(name, kwargs):
     if kwargs == "crisis-system":
         kwargs = {"pk": System.objects.get(name="静岡市災害時総合情報システム").pk}
+    if kwargs == "owners-job":
+        owner = PriorityItem.objects.get(code="1-3").departments.get(name="危機管理課")
+        job = BackgroundJob.objects.create(
+            kind=BackgroundJob.Kind.FORMS_WORKBOOK,
+            user=owner.members.get(),
+            status=BackgroundJob.Status.DONE,
+            file=b"PK",
+            file_name="様式_R7_1-3.xlsx",
+        )
+        return reverse(name, kwargs={"pk": job.pk})
     if kwargs == "crisis-template":
         department = Department.objects.get(name="危機管理課")
         return reverse(name) + f"?fiscal_year=R7&department={department.pk}"

@@ -143,7 +143,6 @@ def server(tmp_path):
     env = production_env(
         DATABASE_URL=f"sqlite:///{root}/db.sqlite3",
         STATIC_ROOT=str(root / "static"),
-        UPLOAD_DIR=str(root / "uploads"),
         WEB_CONCURRENCY="1",
     )
     for step in (["-m", "shizuoka_dx.serve"], ["manage.py", "migrate", "--noinput"]):
