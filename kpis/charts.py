@@ -89,9 +89,7 @@ def trend_figure(spec: KpiSpec, *, unit: str, actuals: Iterable[tuple]) -> dict:
                 "line": {"dash": "dash", "color": COLORS["expected"]},
             }
         )
-        traces.append(
-            _point(spec.target_fiscal_year, target_value, "目標値", "star", 16, "target")
-        )
+        traces.append(_point(spec.target_fiscal_year, target_value, "目標値", "star", 16, "target"))
     points = [
         (year, plain_number(STAGE_RATES[value] if staged else value), grade)
         for year, value, grade in actuals
