@@ -23,3 +23,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # Uploaded files waiting between preview and confirm go to a folder of the test run's own, never
 # into the checkout.
 UPLOAD_DIR = tempfile.mkdtemp(prefix="shizuoka-dx-test-uploads-")
+
+# Each test process keeps its own cache, even when the shell sets REDIS_URL: tests empty the cache
+# between tests (tests/conftest.py), which must never flush a Redis others use. The tests of the
+# Redis cache itself start processes with the real settings (tests/shizuoka_dx/test_cache.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
