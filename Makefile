@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# plotly.js's basic build (scatter and bar: what our charts draw), from npm into node_modules/
+# (never committed; shizuoka_dx/staticfinders.py serves it). Without npm the full build that
+# plotly's Python package ships is served instead.
+NODE_STAMP := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # pytest workers (pytest-xdist), each with its own test database: one per core on an idle machine.
@@ -20,7 +24,16 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check ".[dev]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "!!! 注意: npm がないため plotly.js の basic 版（1.2 MB）を入れられません。plotly の Python パッケージにある完全版（4.8 MB）を配信します。"; \
+	elif npm ci --no-audit --no-fund --loglevel=error; then \
+		touch $(NODE_STAMP); \
+	else \
+		echo "!!! 注意: npm ci に失敗しました。plotly の Python パッケージにある完全版の plotly.js（4.8 MB）を配信します。"; \
+	fi
+
+setup: $(STAMP) $(NODE_STAMP)
 
 run: setup
 	$(PY) manage.py migrate --noinput
@@ -81,4 +94,4 @@ test-postgres: setup
 test: lint check test-sqlite test-postgres
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) node_modules build *.egg-info

@@ -1,12 +1,11 @@
 """Charts as plain figure dicts for plotly.js (drawn by static/js/charts.js).
 
-Functions take plain values (a KPI's definition as the engine's ``KpiSpec``, numbers) and return a JSON-ready figure; nothing here
-touches the database. Every chart is paired on its page with a table holding the same numbers.
+Functions take plain values (a KPI's definition as the engine's ``KpiSpec``, numbers) and return
+a JSON-ready figure (plotly.js's format, no plotly objects); nothing here touches the database.
+Every chart is paired on its page with a table holding the same numbers.
 """
 
 from collections.abc import Iterable
-
-import plotly.graph_objects as go
 
 from kpis.calculations import (
     DEFAULT_BASELINE_FISCAL_YEAR,
@@ -18,7 +17,7 @@ from kpis.calculations import (
     KpiSpec,
     grade_title,
 )
-from shizuoka_dx.charts import base_layout, plain, to_json
+from shizuoka_dx.charts import axis, base_layout, figure, plain
 from shizuoka_dx.fiscal import short_fiscal_year
 from shizuoka_dx.numbers import plain_number
 
@@ -38,15 +37,16 @@ def _fy_label(year: int) -> str:
     return f"{short_fiscal_year(year)}（{year}）"
 
 
-def _point(year: int, value, name: str, symbol: str, size: int, color: str) -> go.Scatter:
+def _point(year: int, value, name: str, symbol: str, size: int, color: str) -> dict:
     """One marked point of a trend chart (the baseline, the target)."""
-    return go.Scatter(
-        x=[year],
-        y=[value],
-        name=name,
-        mode="markers",
-        marker={"symbol": symbol, "size": size, "color": COLORS[color]},
-    )
+    return {
+        "type": "scatter",
+        "x": [year],
+        "y": [value],
+        "name": name,
+        "mode": "markers",
+        "marker": {"symbol": symbol, "size": size, "color": COLORS[color]},
+    }
 
 
 def trend_figure(spec: KpiSpec, *, unit: str, actuals: Iterable[tuple]) -> dict:
@@ -58,11 +58,11 @@ def trend_figure(spec: KpiSpec, *, unit: str, actuals: Iterable[tuple]) -> dict:
     staged = spec.kind == STAGED
     unit = "％（段階）" if staged else plain(unit)
     baseline = plain_number(spec.baseline)
-    figure = go.Figure()
+    traces = []
     start_year = spec.baseline_fiscal_year or DEFAULT_BASELINE_FISCAL_YEAR
     start_value = 0 if staged or baseline is None else baseline
     if not staged and baseline is not None and spec.baseline_fiscal_year:
-        figure.add_trace(
+        traces.append(
             _point(
                 spec.baseline_fiscal_year,
                 baseline,
@@ -79,71 +79,66 @@ def trend_figure(spec: KpiSpec, *, unit: str, actuals: Iterable[tuple]) -> dict:
             path_y = [target_value, target_value]
         else:
             path_y = [start_value, target_value]
-        figure.add_trace(
-            go.Scatter(
-                x=path_x,
-                y=path_y,
-                name="期待される進み方",
-                mode="lines",
-                line={"dash": "dash", "color": COLORS["expected"]},
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": path_x,
+                "y": path_y,
+                "name": "期待される進み方",
+                "mode": "lines",
+                "line": {"dash": "dash", "color": COLORS["expected"]},
+            }
         )
-        figure.add_trace(
-            _point(spec.target_fiscal_year, target_value, "目標値", "star", 16, "target")
-        )
+        traces.append(_point(spec.target_fiscal_year, target_value, "目標値", "star", 16, "target"))
     points = [
         (year, plain_number(STAGE_RATES[value] if staged else value), grade)
         for year, value, grade in actuals
     ]
     if points:
-        figure.add_trace(
-            go.Scatter(
-                x=[p[0] for p in points],
-                y=[p[1] for p in points],
-                name="実績",
-                mode="lines+markers+text",
-                text=[plain(p[2]) for p in points],
-                textposition="top center",
-                marker={"size": 10, "color": COLORS["actual"]},
-                line={"color": COLORS["actual"]},
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [p[0] for p in points],
+                "y": [p[1] for p in points],
+                "name": "実績",
+                "mode": "lines+markers+text",
+                "text": [plain(p[2]) for p in points],
+                "textposition": "top center",
+                "marker": {"size": 10, "color": COLORS["actual"]},
+                "line": {"color": COLORS["actual"]},
+            }
         )
     years = sorted({start_year, spec.target_fiscal_year or start_year, *(p[0] for p in points)})
     years = list(range(min(years), max(years) + 1))
-    figure.update_layout(
-        **base_layout(
-            xaxis={
-                "tickmode": "array",
-                "tickvals": years,
-                "ticktext": [_fy_label(y) for y in years],
-                "title": "年度",
-            },
-            yaxis={"title": unit, "rangemode": "tozero", "gridcolor": "#e6e6e6"},
-        )
+    layout = base_layout(
+        xaxis=axis(
+            "年度",
+            tickmode="array",
+            tickvals=years,
+            ticktext=[_fy_label(y) for y in years],
+        ),
+        yaxis=axis(unit, grid=True, rangemode="tozero"),
     )
-    return to_json(figure)
+    return figure(traces, layout)
 
 
 def grade_figure(grades: dict) -> dict:
     """How many KPIs have each grade: bars labelled with the grade and its count."""
     keys = GRADES
-    labels = [grade_title(k) for k in keys]
     counts = [grades.get(k, 0) for k in keys]
-    figure = go.Figure(
-        go.Bar(
-            x=labels,
-            y=counts,
-            text=[f"{c}件" for c in counts],
-            textposition="outside",
-            marker={"color": [COLORS[k] for k in keys]},
-            hovertemplate="%{x}: %{y}件<extra></extra>",
-        )
+    bars = {
+        "type": "bar",
+        "x": [grade_title(k) for k in keys],
+        "y": counts,
+        "text": [f"{c}件" for c in counts],
+        "textposition": "outside",
+        "marker": {"color": [COLORS[k] for k in keys]},
+        "hovertemplate": "%{x}: %{y}件<extra></extra>",
+    }
+    layout = base_layout(
+        height=300,
+        xaxis=axis(),
+        yaxis=axis("KPIの数", grid=True, rangemode="tozero"),
+        showlegend=False,
     )
-    figure.update_layout(
-        **base_layout(
-            height=300,
-            yaxis={"title": "KPIの数", "rangemode": "tozero", "gridcolor": "#e6e6e6"},
-            showlegend=False,
-        )
-    )
-    return to_json(figure)
+    return figure([bars], layout)

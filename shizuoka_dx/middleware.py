@@ -1,4 +1,5 @@
-"""django-csp's middleware with the Content-Security-Policy header built once.
+"""Our middleware: django-csp's with its header built once, and Django's session middleware
+leaving public pages alone (``SessionMiddleware`` below).
 
 django-csp 4.0 builds the header from the settings for every response, twice (the policy, then the
 report-only one): about 40 µs a response on these machines, as much as a trivial view. Our policy
@@ -13,6 +14,7 @@ from csp.middleware import CheckableLazyObject
 from csp.middleware import CSPMiddleware as DjangoCSPMiddleware
 from csp.utils import build_policy
 from django.conf import settings
+from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
@@ -72,3 +74,19 @@ class CSPMiddleware(DjangoCSPMiddleware):
         # As django-csp does: a nonce asked for after the header is written is an error.
         request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
         return response
+
+
+class SessionMiddleware(DjangoSessionMiddleware):
+    """Django's session middleware, leaving public pages alone.
+
+    A page that marks its request ``public_page`` (pdca/public_cache.py) is the same for everyone
+    and never reads the session: it gets no ``Set-Cookie`` and no ``Vary: Cookie``, even for a
+    signed-in member of staff, whose session SESSION_SAVE_EVERY_REQUEST would otherwise save and
+    send back on every request. Such a page can then be kept by browsers and proxies without
+    handing one person's cookie to another. Every other page is handled exactly as by Django.
+    """
+
+    def process_response(self, request, response):
+        if getattr(request, "public_page", False):
+            return response
+        return super().process_response(request, response)

@@ -1,43 +1,42 @@
-"""The Form ② cost chart: initial vs operating cost per system (thousand yen)."""
+"""The Form ② cost chart: initial vs operating cost per system (thousand yen), as a plain
+plotly.js figure dict."""
 
-import plotly.graph_objects as go
-
-from shizuoka_dx.charts import base_layout, plain, to_json
+from shizuoka_dx.charts import axis, base_layout, figure, plain
 
 
 def cost_figure(rows: list[dict]) -> dict:
     """rows: {"name", "initial", "operating"} with thousand-yen numbers or None (not printed)."""
     names = [plain(row["name"]) for row in rows][::-1]
     largest = max([row[key] or 0 for row in rows for key in ("initial", "operating")], default=0)
-    figure = go.Figure()
+    traces = []
     for key, label, color in (
         ("operating", "運用経費（年額）", "#8f5a00"),
         ("initial", "導入経費", "#0017c1"),
     ):
         values = [row[key] for row in rows][::-1]
-        figure.add_trace(
-            go.Bar(
-                y=names,
-                x=[v if v is not None else 0 for v in values],
-                name=label,
-                orientation="h",
-                marker={"color": color},
-                text=[f"{v:,.0f}千円" if v is not None else "記載なし" for v in values],
-                textposition="outside",
-                hovertemplate="%{y}<br>" + label + ": %{text}<extra></extra>",
-            )
+        traces.append(
+            {
+                "type": "bar",
+                "y": names,
+                "x": [v if v is not None else 0 for v in values],
+                "name": label,
+                "orientation": "h",
+                "marker": {"color": color},
+                "text": [f"{v:,.0f}千円" if v is not None else "記載なし" for v in values],
+                "textposition": "outside",
+                "hovertemplate": "%{y}<br>" + label + ": %{text}<extra></extra>",
+            }
         )
-    figure.update_layout(
-        **base_layout(
-            barmode="group",
-            height=80 + 48 * len(rows),
-            margin={"l": 260, "r": 90, "t": 30, "b": 50},
-            xaxis={
-                "title": "千円",
-                "gridcolor": "#e6e6e6",
-                "range": [0, (largest or 1) * 1.25],  # room for the value labels
-            },
-            legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "traceorder": "reversed"},
-        )
+    layout = base_layout(
+        barmode="group",
+        height=80 + 48 * len(rows),
+        margin={"l": 260, "r": 90, "t": 30, "b": 50},
+        xaxis=axis(
+            "千円",
+            grid=True,
+            range=[0, (largest or 1) * 1.25],  # room for the value labels
+        ),
+        yaxis=axis(),
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "traceorder": "reversed"},
     )
-    return to_json(figure)
+    return figure(traces, layout)

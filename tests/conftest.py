@@ -11,6 +11,7 @@ The role users, and what each may do:
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from pdca.loading import load_plan
 from pdca.models import Evaluation
@@ -27,6 +28,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_plan(directory=settings.PLAN_FIXTURES_DIR)
         ensure_roles()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a page kept by an earlier test (whose data was
+    rolled back) is never served to the next one."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def make_user(django_user_model, username, *, group=None, departments=(), **extra):

@@ -24,3 +24,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # it would once a worker has finished. tests/pdca/test_background_jobs.py runs the real path (the
 # database queue and a worker), and tests/pdca/test_two_app_servers.py real processes.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Each test process keeps its own cache, even when the shell sets REDIS_URL: tests empty the cache
+# between tests (tests/conftest.py), which must never flush a Redis others use. The tests of the
+# Redis cache itself start processes with the real settings (tests/shizuoka_dx/test_cache.py).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -13,6 +13,7 @@ from kpis.models import Actual, Kpi
 from pdca.models import Evaluation
 from pdca.pages import ItemRef, kpi_from_models, kpi_from_snapshot, kpi_page
 from pdca.presentation import find_kpi
+from pdca.public_cache import public_page
 from pdca.services.actuals import ActualsRefused, actual_save
 from pdca.views.public import item_or_404, public_document
 from priorities import permissions
@@ -21,6 +22,7 @@ from shizuoka_dx.history import entries
 
 
 @require_safe
+@public_page
 def kpi_detail(request, code, kpi_code):
     document = public_document()
     item = item_or_404(document, code)

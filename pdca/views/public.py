@@ -1,7 +1,9 @@
 """Public pages: the plan and its published progress, and the open data. No login, read only.
 
 Every public page reads one document: the latest published snapshot (one query), an earlier
-snapshot under /published/<FY>/ (that year's latest version, or /published/<FY>/v<N>/), or, before the first publication, the plan without actuals.
+snapshot under /published/<FY>/ (that year's latest version, or /published/<FY>/v<N>/), or,
+before the first publication, the plan without actuals. Each page is drawn once per publication
+and then served from the cache (``pdca.public_cache.public_page``).
 """
 
 from django.db.models import Max
@@ -15,6 +17,7 @@ from pdca.models import PublishedSnapshot
 from pdca.opendata import CSV_HEADER, build_document, kpi_rows
 from pdca.pages import item_from_snapshot
 from pdca.presentation import find_item
+from pdca.public_cache import public_page
 from shizuoka_dx.fiscal import HEISEI_START, format_fiscal_year
 from shizuoka_dx.spreadsheets import csv_bytes
 from systems.models import CostRecord
@@ -116,6 +119,7 @@ def _versions(fiscal_year: int) -> list[PublishedSnapshot]:
 
 
 @require_safe
+@public_page
 def index(request):
     context = index_context(public_document())
     context["published_years"] = _published_years()
@@ -137,21 +141,25 @@ def _archive_page(request, fiscal_year, version=None):
 
 
 @require_safe
+@public_page
 def archive_index(request, fiscal_year):
     return _archive_page(request, fiscal_year)
 
 
 @require_safe
+@public_page
 def archive_version(request, fiscal_year, version):
     return _archive_page(request, fiscal_year, version)
 
 
 @require_safe
+@public_page
 def item_detail(request, code):
     return render(request, "priorities/item.html", item_context(public_document(), code))
 
 
 @require_safe
+@public_page
 def archive_item_detail(request, fiscal_year, code):
     context = item_context(public_document(fiscal_year), code)
     context.update(_version_context(fiscal_year, None))
@@ -159,6 +167,7 @@ def archive_item_detail(request, fiscal_year, code):
 
 
 @require_safe
+@public_page
 def archive_version_item_detail(request, fiscal_year, version, code):
     context = item_context(public_document(fiscal_year, version), code)
     context.update(_version_context(fiscal_year, version))
@@ -171,16 +180,19 @@ def _json(document: dict) -> JsonResponse:
 
 
 @require_safe
+@public_page
 def opendata_json(request):
     return _json(public_document())
 
 
 @require_safe
+@public_page
 def archive_opendata_json(request, fiscal_year):
     return _json(public_document(fiscal_year))
 
 
 @require_safe
+@public_page
 def opendata_csv(request):
     document = public_document()
     response = HttpResponse(

@@ -1,0 +1,243 @@
+"""Public pages are drawn once per publication and served from the cache: exactly what an uncached
+page would be, changed at once by a publication (or a plan edit before the first one), with no
+cookie, no Vary: Cookie, an ETag, and one query."""
+
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from pdca import public_cache
+from pdca.services.publication import remove_demo_publications
+from priorities.models import PriorityItem
+from priorities.roles import system_user
+from tests.shizuoka_dx.test_cache import REDIS_URL, redis_answers
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "/",
+    "/items/1-1/",
+    "/items/1-3/",
+    "/items/1-3/kpis/1-3-K02/",
+    "/opendata/plan.json",
+    "/opendata/plan.csv",
+]
+ARCHIVE_PAGES = [
+    "/published/2025/",
+    "/published/2025/v1/",
+    "/published/2025/items/1-3/",
+    "/published/2025/v1/items/1-3/",
+    "/opendata/2025/plan.json",
+]
+DUMMY = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+def queries(client, path, **headers):
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(path, headers=headers)
+    return response, len(context.captured_queries)
+
+
+def test_a_cached_page_is_byte_for_byte_the_page_first_drawn(client, publish):
+    publish(2025)
+    for path in PAGES + ARCHIVE_PAGES:
+        first = client.get(path)
+        second = client.get(path)
+        assert first.status_code == second.status_code == 200, path
+        assert second.content == first.content, path
+        assert second["Content-Type"] == first["Content-Type"], path
+    assert client.get("/opendata/plan.csv")["Content-Disposition"] == (
+        'attachment; filename="plan.csv"'
+    )
+
+
+def test_the_cache_changes_nothing_in_what_is_shown(client, publish, settings):
+    publish(2025)
+    cached = {path: client.get(path) for path in PAGES + ARCHIVE_PAGES}
+    cached = {path: client.get(path).content for path in cached}  # now from the cache
+    settings.CACHES = DUMMY
+    assert queries(client, "/")[1] > 1  # drawn again: nothing is kept
+    for path, content in cached.items():
+        assert client.get(path).content == content, path
+
+
+def test_a_cached_page_reads_one_query_and_a_304_none_beyond_it(client, publish):
+    publish(2025)
+    for path in PAGES:
+        first, _ = queries(client, path)
+        response, count = queries(client, path)
+        assert count == 1, path  # the publication state
+        assert response["ETag"] == first["ETag"]
+        assert response["Cache-Control"] == "public, no-cache"
+        not_modified, count = queries(client, path, if_none_match=response["ETag"])
+        assert not_modified.status_code == 304 and not_modified.content == b""
+        assert count == 1
+
+
+def test_publishing_again_changes_every_page_at_once(client, publish):
+    publish(2025)
+    before = {path: client.get(path) for path in PAGES}
+    assert "全2版" not in before["/"].content.decode()
+    publish(2025)  # a second version (the index lists the versions)
+    after = {path: client.get(path) for path in PAGES}
+    assert "公表し直した版を含めて全2版" in after["/"].content.decode()
+    for path in PAGES:
+        assert after[path]["ETag"] != before[path]["ETag"], path
+
+
+def test_a_new_years_publication_shows_at_once(client, publish):
+    publish(2024)
+    assert client.get("/opendata/plan.json").json()["published_fiscal_year"] == 2024
+    publish(2025)
+    assert client.get("/opendata/plan.json").json()["published_fiscal_year"] == 2025
+
+
+def test_removing_a_publication_shows_at_once(client, publish):
+    snapshot = publish(2025)
+    snapshot.document["contains_demo_data"] = True
+    snapshot.save()
+    assert client.get("/opendata/plan.json").json()["published_fiscal_year"] == 2025
+    assert remove_demo_publications(user=system_user()) == 1
+    assert client.get("/opendata/plan.json").json().get("published_fiscal_year") is None
+    assert "実績はまだ公表されていません" in client.get("/").content.decode()
+
+
+def test_before_the_first_publication_a_plan_edit_shows_at_once(client):
+    assert "効果的な危機管理情報の提供" in client.get("/items/1-3/").content.decode()
+    client.get("/")
+    _, count = queries(client, "/items/1-3/")
+    assert count == 1
+    item = PriorityItem.objects.get(code="1-3")
+    item.title = "危機管理情報の提供（改題）"
+    item.save()
+    assert "危機管理情報の提供（改題）" in client.get("/items/1-3/").content.decode()
+    assert "危機管理情報の提供（改題）" in client.get("/").content.decode()
+
+
+def test_after_a_publication_a_plan_edit_waits_for_the_next_one(client, publish):
+    publish(2025)
+    item = PriorityItem.objects.get(code="1-3")
+    item.title = "危機管理情報の提供（改題）"
+    item.save()
+    assert "危機管理情報の提供（改題）" not in client.get("/items/1-3/").content.decode()
+    publish(2025)
+    assert "危機管理情報の提供（改題）" in client.get("/items/1-3/").content.decode()
+
+
+def test_new_code_never_serves_pages_drawn_by_the_old(client, monkeypatch):
+    first = client.get("/")
+    monkeypatch.setattr(public_cache, "_render_version", "another-deployment")
+    second = client.get("/")
+    assert second["ETag"] != first["ETag"]
+
+
+def test_an_unknown_item_is_not_kept(client, publish):
+    publish(2025)
+    for _ in range(2):
+        response = client.get("/items/9-9/")
+        assert response.status_code == 404
+        assert "ETag" not in response
+
+
+# ---- cookies --------------------------------------------------------------------------------
+
+
+def no_cookie(response):
+    return not response.cookies and "cookie" not in response.get("Vary", "").lower()
+
+
+@pytest.mark.parametrize("path", [*PAGES, "/items/9-9/"])
+def test_public_pages_set_no_cookie_and_do_not_vary_on_it(client, publish, path):
+    publish(2025)
+    for _ in range(2):  # drawn, then from the cache
+        assert no_cookie(client.get(path)), path
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_public_pages_send_a_signed_in_person_the_same_page_and_no_cookie(
+    client, staff_client, publish, path
+):
+    from django.test import Client
+
+    publish(2025)
+    anonymous = Client().get(path)
+    signed_in = staff_client.get(path)
+    assert no_cookie(signed_in), path
+    assert signed_in.content == anonymous.content
+
+
+def test_the_public_header_links_to_the_staff_pages(client):
+    page = client.get("/").content.decode()
+    assert '<a href="/staff/">職員ログイン</a>' in page
+    assert "ログアウト" not in page
+
+
+def test_staff_pages_still_keep_and_refresh_the_session(staff_client):
+    response = staff_client.get("/staff/")
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_NAME in response.cookies  # SESSION_SAVE_EVERY_REQUEST
+    assert "Cookie" in response["Vary"]
+    page = response.content.decode()
+    assert "ログアウト" in page and "csrfmiddlewaretoken" in page
+
+
+def test_a_message_waits_for_the_next_staff_page(staff_client, publish):
+    from django.contrib.messages import constants
+
+    publish(2025)
+    response = staff_client.post("/staff/publish/", {"fiscal_year": "2025"}, follow=False)
+    assert response.status_code == 302
+    assert "進捗を公表しました" not in staff_client.get("/").content.decode()
+    staff_page = staff_client.get("/staff/")
+    assert any(m.level == constants.SUCCESS for m in staff_page.context["messages"])
+
+
+# ---- several processes ----------------------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    not redis_answers() and os.environ.get("CI") != "true",
+    reason="no Redis on 127.0.0.1:6379 (.ci/run starts one)",
+)
+def test_with_redis_a_plan_edit_in_one_process_reaches_the_others():
+    """Two processes on one Redis: the same render version (same code, same key for a page), and a
+    plan edit made in one replaces the token the other keys its plan-only pages with."""
+    prefix = f"test-{uuid.uuid4().hex}"
+
+    def process(code):
+        env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE"}}
+        env.update(DJANGO_SETTINGS_MODULE="shizuoka_dx.settings", REDIS_URL=REDIS_URL)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import django; django.setup()\n"
+                "from pdca import public_cache as p\n"
+                f"p.PLAN_TOKEN_KEY = {prefix!r}\n" + code,
+            ],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    try:
+        first_token, first_version = process("print(p.plan_token(), p.render_version())")
+        changed_token, second_version = process(
+            "p.plan_changed()\nprint(p.plan_token(), p.render_version())"
+        )
+        [seen] = process("print(p.plan_token())")
+        assert first_version == second_version
+        assert changed_token != first_token
+        assert seen == changed_token
+    finally:
+        process("from django.core.cache import cache\ncache.delete(p.PLAN_TOKEN_KEY)")
