@@ -74,6 +74,9 @@ class InitiativeInline(admin.TabularInline):
     fields = ["number", "name", "ref", "repeated", "kpi_note"]
     extra = 0
     show_change_link = True
+    # Deleted on its own page only: there the admin asks the placement admin (pdca/admin.py)
+    # whether each KPI printed on it may leave the item, as the approved evaluations allow.
+    can_delete = False
 
 
 @admin.register(PriorityItem)
