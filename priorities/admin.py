@@ -110,6 +110,12 @@ class InitiativeAdmin(RecordedAdmin):
     list_select_related = ["item"]
     inlines = [RoadmapEntryInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Another item would move every KPI printed on the initiative with it, past the rule
+        # for moving a KPI (pdca/services/placements.py): move the KPIs themselves instead.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "item"] if obj is not None else fields
+
 
 @admin.register(NarrativeBullet)
 class NarrativeBulletAdmin(RecordedAdmin):

@@ -458,3 +458,19 @@ class TestInitiativeDeletion:
         assert items_of_kpi() == []
         record = KpiPlacement.history.filter(id=home.pk).latest("history_date")
         assert (record.history_type, record.history_user) == ("-", dx_staff)
+
+
+def test_an_initiative_keeps_its_item_so_its_kpis_cannot_move_with_it(dx_staff):
+    """Changing an initiative's item would move every KPI printed on it: the field is read-only
+    once the initiative exists (move the KPIs themselves, which the rule checks)."""
+    evaluation()
+    actual()
+    home = KpiPlacement.objects.get(kpi=kpi()).initiative
+    client = admin(dx_staff)
+    url = f"/admin/priorities/initiative/{home.pk}/change/"
+    data = filled_in(client.get(url))
+    data.update(item=PriorityItem.objects.get(code="2-2").pk, number=9, change_reason="移動")
+    response = client.post(url, data)
+    assert response.status_code == 302, form_errors(response)
+    assert Initiative.objects.get(pk=home.pk).item.code == "1-3"
+    assert items_of_kpi() == ["1-3"]
