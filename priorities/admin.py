@@ -74,6 +74,9 @@ class InitiativeInline(admin.TabularInline):
     fields = ["number", "name", "ref", "repeated", "kpi_note"]
     extra = 0
     show_change_link = True
+    # Deleted on its own page only: there the admin asks the placement admin (pdca/admin.py)
+    # whether each KPI printed on it may leave the item, as the approved evaluations allow.
+    can_delete = False
 
 
 @admin.register(PriorityItem)
@@ -106,6 +109,12 @@ class InitiativeAdmin(RecordedAdmin):
     search_fields = ["name", "ref", "item__code"]
     list_select_related = ["item"]
     inlines = [RoadmapEntryInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Another item would move every KPI printed on the initiative with it, past the rule
+        # for moving a KPI (pdca/services/placements.py): move the KPIs themselves instead.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "item"] if obj is not None else fields
 
 
 @admin.register(NarrativeBullet)

@@ -408,3 +408,69 @@ def test_the_service_refuses_a_move_however_it_is_called(dx_staff):
         kpi_placements_save(saved=[placement], user=dx_staff, reason="テスト")
     assert items_of_kpi() == ["1-3"]
     assert Actual.objects.get(kpi=kpi(), fiscal_year=R7).value == Decimal(10)
+
+
+# ---- deleting an initiative takes its KPIs off the item --------------------------------------
+
+
+class TestInitiativeDeletion:
+    def test_deleting_the_initiative_of_a_held_kpi_is_refused(self, dx_staff):
+        """The delete page lists the KPI placement among what may not be deleted."""
+        evaluation()
+        actual()
+        home = KpiPlacement.objects.get(kpi=kpi()).initiative
+        client = admin(dx_staff)
+        url = f"/admin/priorities/initiative/{home.pk}/delete/"
+        assert client.get(url).context["perms_lacking"] == {"KPIの記載箇所"}
+        assert client.post(url, {"post": "yes"}).status_code == 403
+        assert items_of_kpi() == ["1-3"]
+
+    def test_the_item_page_deletes_no_initiative(self, dx_staff):
+        """Its inline has no 「削除」 box: initiatives are deleted on their own page."""
+        evaluation()
+        actual()
+        client = admin(dx_staff)
+        item = PriorityItem.objects.get(code="1-3")
+        url = f"/admin/priorities/priorityitem/{item.pk}/change/"
+        page = client.get(url)
+        initiatives = next(
+            inline.formset
+            for inline in page.context["inline_admin_formsets"]
+            if inline.formset.model is Initiative
+        )
+        assert not initiatives.can_delete
+        data = filled_in(page)
+        data[f"{initiatives.prefix}-0-DELETE"] = "on"
+        data["change_reason"] = "取組の削除"
+        response = client.post(url, data)
+        assert response.status_code == 302, form_errors(response)
+        assert Initiative.objects.filter(item=item).count() == 3
+        assert items_of_kpi() == ["1-3"]
+
+    def test_an_initiative_whose_kpis_hold_no_figure_is_deleted(self, dx_staff):
+        evaluation()
+        actual(R6)
+        home = KpiPlacement.objects.get(kpi=kpi())
+        response = admin(dx_staff).post(
+            f"/admin/priorities/initiative/{home.initiative_id}/delete/", {"post": "yes"}
+        )
+        assert response.status_code == 302
+        assert items_of_kpi() == []
+        record = KpiPlacement.history.filter(id=home.pk).latest("history_date")
+        assert (record.history_type, record.history_user) == ("-", dx_staff)
+
+
+def test_an_initiative_keeps_its_item_so_its_kpis_cannot_move_with_it(dx_staff):
+    """Changing an initiative's item would move every KPI printed on it: the field is read-only
+    once the initiative exists (move the KPIs themselves, which the rule checks)."""
+    evaluation()
+    actual()
+    home = KpiPlacement.objects.get(kpi=kpi()).initiative
+    client = admin(dx_staff)
+    url = f"/admin/priorities/initiative/{home.pk}/change/"
+    data = filled_in(client.get(url))
+    data.update(item=PriorityItem.objects.get(code="2-2").pk, number=9, change_reason="移動")
+    response = client.post(url, data)
+    assert response.status_code == 302, form_errors(response)
+    assert Initiative.objects.get(pk=home.pk).item.code == "1-3"
+    assert items_of_kpi() == ["1-3"]
