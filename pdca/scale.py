@@ -50,6 +50,8 @@ from priorities.roles import ensure_roles, system_user
 from systems.models import CostBreakdown, CostRecord, System, SystemPlacement
 
 MARK = "生成"
+# Bumped whenever what is generated changes, so a kept scratch database is made again.
+GENERATOR_VERSION = 1
 NOTE = "生成データ"
 REASON = "生成（規模の試験用）"
 SCRATCH_WORD = "scale"
@@ -88,8 +90,18 @@ def generated_factor() -> int | None:
     plan = Plan.objects.order_by("pk").first()
     if plan is None or not plan.title.startswith(f"{MARK}（"):
         return None
-    head = plan.title.removeprefix(f"{MARK}（").split("倍）", 1)[0]
+    head = plan.title.removeprefix(f"{MARK}（").split("倍", 1)[0]
     return int(head) if head.isdigit() else None
+
+
+def is_current() -> bool:
+    """Whether the generated plan here is the one this version of the generator writes."""
+    plan = Plan.objects.order_by("pk").first()
+    return plan is not None and _title_mark(generated_factor() or 0) in plan.title
+
+
+def _title_mark(factor: int) -> str:
+    return f"{MARK}（{factor}倍・第{GENERATOR_VERSION}版）"
 
 
 def holds_data() -> bool:
@@ -111,6 +123,30 @@ def name_problem() -> str | None:
         "含む作業用のデータベースにだけ書き込みます（例: --database-url "
         "sqlite:////tmp/scale_100.sqlite3、postgres://…/shizuoka_dx_scale_100）。"
     )
+
+
+def create_missing_database() -> bool:
+    """Create the scratch PostgreSQL database when it does not exist yet (the role needs
+    CREATEDB); returns whether it did. Only called once ``name_problem`` found no problem."""
+    settings_dict = connection.settings_dict
+    if not settings_dict["ENGINE"].endswith("postgresql"):
+        return False
+    import psycopg
+    from psycopg import sql
+
+    options = {
+        "host": settings_dict.get("HOST") or None,
+        "port": settings_dict.get("PORT") or None,
+        "user": settings_dict.get("USER") or None,
+        "password": settings_dict.get("PASSWORD") or None,
+    }
+    options = {key: value for key, value in options.items() if value}
+    with psycopg.connect(dbname="postgres", autocommit=True, **options) as server:
+        name = settings_dict["NAME"]
+        if server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return False
+        server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return True
 
 
 def scratch_problem(*, replace: bool) -> str | None:
@@ -141,7 +177,7 @@ def _marked_fixtures(target: Path, factor: int) -> Path:
     shutil.copytree(settings.PLAN_FIXTURES_DIR, target)
     plan_path = target / "plan" / "plan.json"
     plan = json.loads(plan_path.read_text(encoding="utf-8"))
-    plan["title"] = f"{MARK}（{factor}倍）{plan['title']}"
+    plan["title"] = _title_mark(factor) + plan["title"]
     for pillar in plan["pillars"]:
         pillar["title"] = MARK + pillar["title"]
     plan_path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
@@ -313,12 +349,15 @@ def _rounded(value: Decimal, spec) -> Decimal:
     return value.quantize(places)
 
 
-def actual_for(kpi: Kpi, year: int, rng: random.Random) -> tuple[Decimal | None, str] | None:
-    """A made-up (value, stage) for ``kpi`` in ``year`` (None: left out)."""
+def actual_for(
+    kpi: Kpi, year: int, rng: random.Random, *, missing: float = 0.05
+) -> tuple[Decimal | None, str] | None:
+    """A made-up (value, stage) for ``kpi`` in ``year`` (None: left out, as a share ``missing``
+    of R8's figures are)."""
     start, end = kpi.fiscal_year_window()
     if not start <= year <= end:
         return None
-    if year == OPEN_YEAR and rng.random() < 0.05:
+    if year == OPEN_YEAR and rng.random() < missing:
         return None  # a few figures not in yet: the dashboard lists them
     if kpi.direction == Direction.MILESTONE:
         stages = [Stage.NOT_STARTED, Stage.STARTED, Stage.DONE]

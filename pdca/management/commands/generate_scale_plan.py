@@ -48,6 +48,8 @@ class Command(BaseCommand):
         problem = scale.name_problem()
         if problem:
             raise CommandError(problem)
+        if scale.create_missing_database():
+            self.stdout.write(f"データベース「{scale.database_name()}」を作りました。")
         call_command("migrate", interactive=False, verbosity=0)
         problem = scale.scratch_problem(replace=replace)
         if problem:
