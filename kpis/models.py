@@ -94,7 +94,7 @@ class Kpi(models.Model):
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(code__regex=r"^[1-9]-[1-9][0-9]?-K[0-9]{2}$"),
+                condition=Q(code__regex=r"^[1-9]-[1-9][0-9]{0,2}-K[0-9]{2}$"),
                 name="kpi_code_format",
                 violation_error_message="KPIコードは「1-3-K02」の形で入力してください。",
             ),

@@ -105,7 +105,7 @@ class PriorityItem(models.Model):
         ordering = ["pillar__number", "order"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(code__regex=r"^[1-9]-[1-9][0-9]?$"),
+                condition=models.Q(code__regex=r"^[1-9]-[1-9][0-9]{0,2}$"),
                 name="item_code_format",
                 violation_error_message="項目番号は「1-1」の形で入力してください。",
             )
