@@ -70,7 +70,8 @@ def _sentence(move: Move, evaluation: Evaluation) -> str:
 
 
 def move_refusal(moves: Iterable[Move], *, lock: bool = False) -> Refusal | None:
-    """The first reason (by year, then item) the moves may not be made, or None.
+    """Why the moves may not be made (for the first move refused: its earliest held year, then
+    item), or None.
 
     With ``lock`` the evaluations looked at are locked until the transaction ends."""
     for move in moves:
