@@ -314,54 +314,49 @@ def _reason(form) -> str:
     return f"管理画面で変更: {form.cleaned_data['change_reason']}"
 
 
+class PlacementAdmin(ThroughService, RecordedAdmin):
+    """A placement page: ``placed_on`` names what is placed and where (the form's fields); the
+    placement rule (``placement_refusal``) checks, and ``placements_save`` writes."""
+
+    placed_on: tuple[str, str]
+
+    def refusal(self, instance, user, cleaned) -> str | None:
+        what, where = (cleaned.get(name) for name in self.placed_on)
+        if what is None or where is None:
+            return None
+        return self.placement_refusal(removed=[instance.pk], added=[(what, where)])
+
+    def refusal_to_delete(self, obj, user) -> str | None:
+        return self.placement_refusal(removed=[obj.pk])
+
+    def write(self, obj, user, *, seen, reason):
+        self.placements_save(saved=[obj], user=user, reason=reason)
+        return obj
+
+    def remove(self, obj, user, *, reason) -> None:
+        self.placements_save(deleted=[obj], user=user, reason=reason)
+
+
 @admin.register(KpiPlacement)
-class KpiPlacementAdmin(ThroughService, RecordedAdmin):
+class KpiPlacementAdmin(PlacementAdmin):
     list_display = ["kpi", "initiative", "order", "note"]
     list_filter = ["note"]
     search_fields = ["kpi__code", "initiative__name"]
     list_select_related = ["kpi", "initiative__item"]
-
-    def refusal(self, instance, user, cleaned) -> str | None:
-        if cleaned.get("kpi") is None or cleaned.get("initiative") is None:
-            return None
-        return kpi_placement_refusal(
-            removed=[instance.pk], added=[(cleaned["kpi"], cleaned["initiative"])]
-        )
-
-    def refusal_to_delete(self, obj, user) -> str | None:
-        return kpi_placement_refusal(removed=[obj.pk])
-
-    def write(self, obj, user, *, seen, reason):
-        kpi_placements_save(saved=[obj], user=user, reason=reason)
-        return obj
-
-    def remove(self, obj, user, *, reason) -> None:
-        kpi_placements_save(deleted=[obj], user=user, reason=reason)
+    placed_on = ("kpi", "initiative")
+    placement_refusal = staticmethod(kpi_placement_refusal)
+    placements_save = staticmethod(kpi_placements_save)
 
 
 @admin.register(SystemPlacement)
-class SystemPlacementAdmin(ThroughService, RecordedAdmin):
+class SystemPlacementAdmin(PlacementAdmin):
     list_display = ["item", "label", "system", "order"]
     list_filter = ["item"]
     search_fields = ["system__name", "item__code"]
     list_select_related = ["item", "system"]
-
-    def refusal(self, instance, user, cleaned) -> str | None:
-        if cleaned.get("system") is None or cleaned.get("item") is None:
-            return None
-        return system_placement_refusal(
-            removed=[instance.pk], added=[(cleaned["system"], cleaned["item"])]
-        )
-
-    def refusal_to_delete(self, obj, user) -> str | None:
-        return system_placement_refusal(removed=[obj.pk])
-
-    def write(self, obj, user, *, seen, reason):
-        system_placements_save(saved=[obj], user=user, reason=reason)
-        return obj
-
-    def remove(self, obj, user, *, reason) -> None:
-        system_placements_save(deleted=[obj], user=user, reason=reason)
+    placed_on = ("system", "item")
+    placement_refusal = staticmethod(system_placement_refusal)
+    placements_save = staticmethod(system_placements_save)
 
 
 class PlacementFormSet(BaseInlineFormSet):

@@ -25,8 +25,8 @@ from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.history import delete_recorded, save_recorded
 
 FIELD_LABELS = {"value": "実績値", "stage": "実績値", "fiscal_year": "年度", "note": "備考"}
-ANY = object()  # ``seen`` for a channel that shows no earlier value (a command's file)
-NONE_SEEN = None  # ``seen`` when the person saw no actual for this KPI and FY
+ANY = object()  # ``seen`` for a channel that shows no earlier value (a command's file);
+# ``seen=None`` means the person saw no actual for this KPI and FY
 
 
 class ActualsRefused(Exception):
