@@ -149,13 +149,14 @@ def apply_actuals(
     demo: bool = False,
 ) -> ActualsResult:
     """Save every change or none (ActualsRefused lists every problem); ``dry_run`` checks and
-    reports what would happen, inside the same transaction, and saves nothing."""
+    reports what would happen, inside the same transaction and under the same locks, and
+    writes nothing (not even a history row)."""
     if user is None:
         raise ValueError("apply_actuals needs the user (or the system account) behind the change")
     result = ActualsResult()
     try:
         with transaction.atomic():
-            result = _apply(changes, user=user, reason=reason, demo=demo)
+            result = _apply(changes, user=user, reason=reason, demo=demo, dry_run=dry_run)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -166,7 +167,7 @@ def apply_actuals(
 SAVED_FIELDS = ["value", "stage", "note", "is_demo", "entered_by", "version", "updated_at"]
 
 
-def _apply(changes, *, user, reason, demo) -> ActualsResult:
+def _apply(changes, *, user, reason, demo, dry_run=False) -> ActualsResult:
     """Check every change against the locked state, then write them all in a few statements:
     one bulk insert and one bulk update (each with its history rows), whatever the number."""
     pairs = {(change.kpi.pk, change.fiscal_year) for change in changes}
@@ -259,6 +260,8 @@ def _apply(changes, *, user, reason, demo) -> ActualsResult:
         result.actuals.append(actual)
     if errors:
         raise ActualsRefused(errors)
+    if dry_run:  # everything is checked: a dry run stops before the first write
+        return result
     for actual in deleted:
         delete_recorded(actual, user=user, reason=reason)
     try:

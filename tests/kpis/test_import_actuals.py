@@ -232,6 +232,7 @@ def test_a_dry_run_reports_and_saves_nothing(tmp_path, capsys):
     assert "2行目 追加: 1-1-K01 令和6年度（2024年度） = 324081" in out
     assert "保存していません" in out
     assert not Actual.objects.exists()
+    assert not Actual.history.exists()
 
 
 def test_the_command_exits_non_zero_with_the_row_errors(tmp_path):
