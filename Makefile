@@ -16,7 +16,11 @@ TEST_WORKERS ?= auto
 # PostgreSQL used by the second test run (created by .ci/run in CI).
 TEST_POSTGRES_URL ?= postgres://shizuoka_dx:shizuoka_dx@127.0.0.1:5432/shizuoka_dx
 
-.PHONY: run serve worker test setup lint check test-sqlite test-postgres clean
+# make bench: scratch databases for the generated plans (SQLite files under var/bench/, and
+# PostgreSQL databases <BENCH_DB_PREFIX>_<factor> on the server of TEST_POSTGRES_URL).
+BENCH_DB_PREFIX ?= shizuoka_dx_scale
+
+.PHONY: run serve worker test setup lint check test-sqlite test-postgres bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -92,6 +96,10 @@ test-postgres: setup
 	fi
 
 test: lint check test-sqlite test-postgres
+
+# What the app costs at 1x, 10x and 100x the real plan (README.md, "Benchmark"): a printout.
+bench: setup
+	BENCH_DB_PREFIX="$(BENCH_DB_PREFIX)" TEST_POSTGRES_URL="$(TEST_POSTGRES_URL)" $(PY) tests/bench.py
 
 clean:
 	rm -rf $(VENV) node_modules build *.egg-info

@@ -28,18 +28,21 @@ from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year
 from shizuoka_dx.spreadsheets import unguard_cell
 from shizuoka_dx.tabular import (
     FORMAT_HIDES,
+    HEADING_ROWS,
+    MAX_ROWS,
     ZERO_SIZE,
     FileRefused,
     Grid,
     Unseen,
     column_letter,
     read_grid,
+    too_many_rows,
 )
 
 PROGRESS_EVERY = 200  # rows between progress lines
 SHEET_NAME = "実績"
 SUBJECT = "実績"  # what the rows hold, in the reader's messages
-HEADER_SEARCH_ROWS = 10
+HEADER_SEARCH_ROWS = HEADING_ROWS
 
 COLUMNS = {
     "kpi_code": ("kpi_code", "kpiコード", "kpi code", "コード"),
@@ -227,6 +230,8 @@ def rows_from_grid(grid: Grid) -> list[Row]:
         rows.append(Row(number, values, frozenset(percent)))
     if errors:
         raise ImportRefused(errors)
+    if len(rows) > MAX_ROWS:  # the heading and the rows above it are not counted
+        raise ImportRefused(too_many_rows(SUBJECT).errors)
     return rows
 
 

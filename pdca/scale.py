@@ -30,7 +30,6 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from kpis.models import Actual, Direction, Kpi, KpiPlacement, Stage
 from pdca.loading import load_plan
@@ -47,6 +46,7 @@ from priorities.models import (
 )
 from priorities.permissions import DEPARTMENT_HEAD_GROUP, DX_STAFF_GROUP
 from priorities.roles import ensure_roles, system_user
+from shizuoka_dx.history import create_all_recorded
 from systems.models import CostBreakdown, CostRecord, System, SystemPlacement
 
 MARK = "生成"
@@ -200,11 +200,9 @@ def _marked_fixtures(target: Path, factor: int) -> Path:
 
 
 def _create(model, objs, user):
-    if hasattr(model, "history"):
-        return bulk_create_with_history(
-            objs, model, batch_size=BATCH, default_user=user, default_change_reason=REASON
-        )
-    return model.objects.bulk_create(objs, batch_size=BATCH)
+    """Bulk insert ``objs`` with a history row each (``create_all_recorded``)."""
+    assert all(type(obj) is model for obj in objs)
+    return create_all_recorded(objs, user=user, reason=REASON)
 
 
 def _copy(obj, **changes):
@@ -315,22 +313,19 @@ def copy_items(factor: int, user) -> None:
             for t in tools
         }
         _create(FormTool, list(new_tools.values()), user)
-        through = PriorityItem.departments.through
-        through.objects.bulk_create(
-            [
-                through(
-                    priorityitem_id=item_id[row.priorityitem_id], department_id=row.department_id
-                )
-                for row in item_departments
-            ]
-        )
-        through = FormTool.departments.through
-        through.objects.bulk_create(
-            [
-                through(formtool_id=new_tools[row.formtool_id].pk, department_id=row.department_id)
-                for row in tool_departments
-            ]
-        )
+        # Owning departments through the many-to-many managers, one call per department, so
+        # the items' history records them as any other change of owners.
+        owners = defaultdict(list)
+        for row in item_departments:
+            owners[row.department_id].append(item_id[row.priorityitem_id])
+        tools_of = defaultdict(list)
+        for row in tool_departments:
+            tools_of[row.department_id].append(new_tools[row.formtool_id].pk)
+        for department in Department.objects.filter(pk__in={*owners, *tools_of}):
+            department._history_user = user
+            department._change_reason = REASON
+            department.items.add(*owners.get(department.pk, ()))
+            department.formtool_set.add(*tools_of.get(department.pk, ()))
 
 
 # ---- figures --------------------------------------------------------------------------

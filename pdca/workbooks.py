@@ -37,9 +37,10 @@ from shizuoka_dx.xlsx_layout import (
     SECTION_FONT,
     TITLE_FONT,
     WRAP,
+    SheetNames,
     SheetWriter,
+    add_sheet,
     link_to,
-    sheet_title,
     split_columns,
 )
 
@@ -76,6 +77,12 @@ def shown_years(document: dict, fiscal_year: int) -> list[int]:
         if year < fiscal_year
     }
     return [*sorted(years), fiscal_year]
+
+
+def year_columns(document: dict, fiscal_year: int) -> tuple[list[int], list[int]]:
+    """(The FYs whose actuals the item sheets show, the roadmap's FYs) for the whole document."""
+    years = shown_years(document, fiscal_year)
+    return years, plan_years(document) or years
 
 
 def _most_common_year(years) -> int | None:
@@ -217,9 +224,11 @@ def write_item(
     *,
     fiscal_year: int,
     form2: list[Form2Sheet],
+    columns: tuple[list[int], list[int]] | None = None,
 ) -> None:
-    years = shown_years(document, fiscal_year)
-    roadmap_years = plan_years(document) or years
+    """One item's Form ① sheet. ``columns`` is (the FYs of the KPI table, the roadmap's FYs),
+    the same for every item: ``forms_workbook`` works them out once for the whole document."""
+    years, roadmap_years = columns or year_columns(document, fiscal_year)
     kpis = item_kpis(item)
     widths = [11, 34, 7, 17, 17] + [12, 9, 12] * len(years) + [46]
     while len(widths) - 3 < len(roadmap_years):
@@ -389,10 +398,11 @@ def _printed(value) -> str:
     return "－" if value is None else f"{value:,}"
 
 
+RIGHT = Alignment(vertical="top", horizontal="right")
+
+
 def _right(value) -> Alignment:
-    if isinstance(value, int | float):
-        return Alignment(vertical="top", horizontal="right")
-    return CENTER
+    return RIGHT if isinstance(value, int | float) else CENTER
 
 
 def roadmap_runs(entry: dict, years: list[int], runs: list[tuple[int, int]]):
@@ -593,24 +603,22 @@ def forms_workbook(
     item_codes: Collection[str] | None = None,
     progress=None,
 ) -> Workbook:
-    """The cover sheet, then 様式① of each item (in plan order) followed by its 様式② records.
+    """The cover sheet, then 様式① of each item (in plan order) followed by its 様式② records,
+    as a write-only workbook: save it (it cannot be read back before).
 
     ``item_codes`` limits the workbook to those items and the Form ② records placed on them;
     ``progress(done, total)`` is called after each item.
     """
     scope = choose_scope(document, item_codes)
-    book = Workbook()
-    cover = book.active
-    cover.title = COVER_TITLE
-    taken = [COVER_TITLE]
-    item_names = {}
-    for item in scope.items:
-        item_names[item["code"]] = sheet_title(f"様式①_{item['code']}", taken)
-        taken.append(item_names[item["code"]])
+    # Write-only: each sheet is streamed to a temporary file as soon as it is finished, so a
+    # workbook of thousands of sheets never sits in memory whole (SheetWriter, xlsx_layout).
+    book = Workbook(write_only=True)
+    cover = add_sheet(book, COVER_TITLE)
+    names = SheetNames([COVER_TITLE])
+    item_names = {item["code"]: names.add(f"様式①_{item['code']}") for item in scope.items}
     for form in scope.form2:
         code = f"{form.item['code']}_" if form.item else ""
-        form.name = sheet_title(f"様式②_{code}{form.label}{form.system['name']}", taken)
-        taken.append(form.name)
+        form.name = names.add(f"様式②_{code}{form.label}{form.system['name']}")
 
     unit_of = {
         kpi["code"]: kpi["unit"] or ""
@@ -618,12 +626,18 @@ def forms_workbook(
         for initiative in item["initiatives"]
         for kpi in initiative["kpis"]
     }
+    columns = year_columns(document, fiscal_year)
+    forms_of: dict[str, list[Form2Sheet]] = {}
+    for form in scope.form2:
+        if form.item:
+            forms_of.setdefault(form.item["code"], []).append(form)
     contents = []
     placed = set()
     for done, item in enumerate(scope.items, start=1):
-        ws = book.create_sheet(item_names[item["code"]])
-        forms = scope.form2_for(item["code"])
-        write_item(ws, document, item, fiscal_year=fiscal_year, form2=forms)
+        ws = add_sheet(book, item_names[item["code"]])
+        ws.sheet_view.tabSelected = False
+        forms = forms_of.get(item["code"], [])
+        write_item(ws, document, item, fiscal_year=fiscal_year, form2=forms, columns=columns)
         contents.append(
             (ws.title, f"様式①　{item['code']} {item['title']}", "、".join(item["departments"]))
         )
@@ -635,15 +649,15 @@ def forms_workbook(
     for form in scope.form2:
         if form.name not in placed:
             _add_form2(book, document, form, fiscal_year, unit_of, contents)
+    cover.sheet_view.tabSelected = True
     write_cover(cover, document, fiscal_year=fiscal_year, contents=contents)
     book.active = 0
-    for ws in book.worksheets[1:]:
-        ws.sheet_view.tabSelected = False
     return book
 
 
 def _add_form2(book, document, form, fiscal_year, unit_of, contents) -> None:
-    ws = book.create_sheet(form.name)
+    ws = add_sheet(book, form.name)
+    ws.sheet_view.tabSelected = False
     write_form2(ws, document, form, fiscal_year=fiscal_year, unit_of=unit_of)
     where = f"{form.item['code']} " if form.item else ""
     contents.append(

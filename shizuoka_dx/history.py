@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connections, router, transaction
 from simple_history.models import HistoricalRecords
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from shizuoka_dx.numbers import format_number
 
@@ -227,6 +229,60 @@ def save_recorded(obj, *, user, reason: str) -> None:
     obj._change_reason = _short_reason(reason)
     obj.full_clean()
     obj.save()
+
+
+# Rows per INSERT statement for the bulk writes below.
+BULK_BATCH = 500
+
+
+def create_all_recorded(objs: list, *, user, reason: str) -> list:
+    """Insert already validated ``objs`` (one model) in a few statements, with a history row
+    for each naming ``user`` and ``reason`` (simple-history's bulk helper: Django's own bulk
+    insert would record nothing). Returns the objects with their primary keys."""
+    if not objs:
+        return []
+    return bulk_create_with_history(
+        objs,
+        type(objs[0]),
+        batch_size=BULK_BATCH,
+        default_user=user,
+        default_change_reason=_short_reason(reason),
+    )
+
+
+def update_all_recorded(objs: list, fields: list[str], *, user, reason: str) -> None:
+    """Update ``fields`` of already validated ``objs`` (one model), with a history row for each
+    (``bulk_update_with_history`` writes them; a bulk update alone would record nothing).
+
+    The rows are written with one UPDATE statement run for each object (``executemany``, each
+    value prepared by its field as ``save`` would): Django's own bulk update builds a CASE
+    expression per field and row, which costs more than the writing itself. ``auto_now``
+    fields are not touched: the caller sets them."""
+    if not objs:
+        return
+    model = type(objs[0])
+    meta = model._meta
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    columns = [meta.get_field(name) for name in fields]
+    assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
+    sql = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {quote(meta.pk.column)} = %s"
+    rows = [
+        [column.get_db_prep_save(getattr(obj, column.attname), connection) for column in columns]
+        + [meta.pk.get_db_prep_save(obj.pk, connection)]
+        for obj in objs
+    ]
+    with transaction.atomic(using=connection.alias, savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+        bulk_update_with_history(
+            objs,
+            model,
+            [],  # the rows are written above; this writes their history rows
+            batch_size=BULK_BATCH,
+            default_user=user,
+            default_change_reason=_short_reason(reason),
+        )
 
 
 def delete_recorded(obj, *, user, reason: str) -> None:

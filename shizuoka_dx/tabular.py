@@ -37,7 +37,9 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # the zip's declared total, checked before reading
 MAX_MEMBER_BYTES = 20 * 1024 * 1024  # each part as it really unpacks, counted while reading
 MAX_MEMBERS = 2_000
-MAX_ROWS = 10_000
+MAX_ROWS = 10_000  # rows of data: a file of exactly this many (below its heading) is read
+HEADING_ROWS = 10  # the rows a heading, and a title above it, may take above the data
+MAX_LINES = MAX_ROWS + HEADING_ROWS  # what the reader reads at most, headings included
 MAX_COLUMNS = 200
 MAX_CELLS = 200_000  # cell elements in the sheet read, filled or only formatted
 MAX_SHARED_STRINGS = 100_000
@@ -157,7 +159,9 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def _too_many_rows(subject: str) -> FileRefused:
+def too_many_rows(subject: str) -> FileRefused:
+    """More than MAX_ROWS rows of data (the reader stops at MAX_LINES; whoever finds the
+    heading counts the rows below it)."""
     return FileRefused(
         [f"行が多すぎます（{MAX_ROWS:,}行超）。{subject}の行だけのファイルにしてください。"]
     )
@@ -241,8 +245,8 @@ def _csv_records(text: str, *, subject: str) -> list[tuple[int, list]]:
         except csv.Error as exc:
             raise FileRefused([_csv_error(str(exc), start, reader.line_num)]) from None
         line = reader.line_num
-        if len(records) >= MAX_ROWS:
-            raise _too_many_rows(subject)
+        if len(records) >= MAX_LINES:
+            raise too_many_rows(subject)
         if line > start:
             _check_spanning(fields, start, line)
         if len(fields) == 1:
@@ -977,8 +981,8 @@ class _Sheet(_Parser):
         number = int(number) if number and number.isdigit() else self.row_number + 1
         if number <= self.row_number:
             raise _Broken("row order")
-        if number > MAX_ROWS:
-            raise _too_many_rows(self.subject)
+        if number > MAX_LINES:
+            raise too_many_rows(self.subject)
         for missing in range(self.row_number + 1, number):
             self.rows.append((missing, []))
         self.row_number = number

@@ -2,12 +2,22 @@
 A4 print set-up, and sheet names Excel accepts. Knows nothing of the plan; the Form ①/② layouts
 that use it are in pdca/workbooks.py and kpis/template_workbook.py."""
 
+import functools
 import math
 import unicodedata
+import weakref
 from collections.abc import Collection
+from copy import copy
+from decimal import Decimal
+from xml.sax.saxutils import escape as xml_escape
 
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.compat import safe_string
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet._writer import WorksheetWriter
+from openpyxl.worksheet.cell_range import CellRange, MultiCellRange
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -47,16 +57,27 @@ def _truncate(name: str, limit: int) -> str:
 
 def sheet_title(wanted: str, taken: Collection[str]) -> str:
     """A sheet name Excel accepts: no []:*?/\\, at most 31 characters, unique (ignoring case)."""
-    name = "".join("_" if ch in FORBIDDEN_IN_SHEET_NAMES else ch for ch in wanted)
-    name = "".join(ch for ch in name if unicodedata.category(ch) != "Cc").strip().strip("'")
-    name = _truncate(name or "シート", SHEET_NAME_LIMIT).rstrip("'")
-    lowered = {existing.casefold() for existing in taken}
-    candidate, number = name, 1
-    while candidate.casefold() in lowered:
-        number += 1
-        suffix = f"_{number}"
-        candidate = _truncate(name, SHEET_NAME_LIMIT - len(suffix)).rstrip("'") + suffix
-    return candidate
+    return SheetNames(taken).add(wanted)
+
+
+class SheetNames:
+    """The names of a workbook's sheets so far; ``add`` makes the next one valid and unique
+    (each check is a set lookup, so a workbook of thousands of sheets stays quick)."""
+
+    def __init__(self, taken: Collection[str] = ()):
+        self._folded = {name.casefold() for name in taken}
+
+    def add(self, wanted: str) -> str:
+        name = "".join("_" if ch in FORBIDDEN_IN_SHEET_NAMES else ch for ch in wanted)
+        name = "".join(ch for ch in name if unicodedata.category(ch) != "Cc").strip().strip("'")
+        name = _truncate(name or "シート", SHEET_NAME_LIMIT).rstrip("'")
+        candidate, number = name, 1
+        while candidate.casefold() in self._folded:
+            number += 1
+            suffix = f"_{number}"
+            candidate = _truncate(name, SHEET_NAME_LIMIT - len(suffix)).rstrip("'") + suffix
+        self._folded.add(candidate.casefold())
+        return candidate
 
 
 def number_format(value) -> str:
@@ -68,9 +89,14 @@ def number_format(value) -> str:
 # ---- writing cells ---------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8192)
+def _char_width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in "WFA" else 1
+
+
 def text_width(text: str) -> int:
     """Width in Excel's column units: a full-width character takes two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+    return len(text) if text.isascii() else sum(map(_char_width, text))
 
 
 def lines_for(text, width: float) -> int:
@@ -78,20 +104,77 @@ def lines_for(text, width: float) -> int:
     return sum(max(1, math.ceil(text_width(part) / room)) for part in str(text).split("\n"))
 
 
+# Style arrays resolved so far, per workbook (shared by all its sheets' writers).
+_STYLES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+class _Pending:
+    """A cell of a write-only sheet, kept until its sheet is finished (rows go out in order)."""
+
+    __slots__ = ("font", "link", "style", "value")
+
+    def __init__(self, value, style):
+        self.value = value
+        self.style = style
+        self.font = None  # set by ``link_to``
+        self.link = None
+
+
 class SheetWriter:
-    """Writes styled, bordered cells onto a grid of fixed column widths and sizes the rows."""
+    """Writes styled, bordered cells onto a grid of fixed column widths and sizes the rows.
+
+    Each combination of font, fill, alignment, border and number format is resolved by openpyxl
+    once per sheet and then copied onto every cell that uses it: assigning style objects cell by
+    cell makes openpyxl hash them each time, which cost most of a large workbook's time.
+
+    On a normal worksheet cells are written as they come. On a write-only worksheet (a workbook
+    opened with ``write_only=True``, for workbooks of thousands of sheets) they are kept until
+    ``finish`` and then streamed out row by row, so only one sheet is ever held in memory."""
 
     def __init__(self, ws: Worksheet, widths: list[float]):
         self.ws = ws
         self.widths = widths
         self.row = 1
         self._lines: dict[int, float] = {}
+        self._styles = _STYLES.setdefault(ws.parent, {})
+        self._merges: list[CellRange] = []
+        self._streaming = isinstance(ws, WriteOnlyWorksheet)
+        self._pending: dict[int, dict[int, _Pending]] = {}
         for index, width in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(index)].width = width
 
     @property
     def last_column(self) -> int:
         return len(self.widths)
+
+    def _style(self, font, fill, align, border, fmt):
+        """The openpyxl style array for this combination (resolved once, then copied)."""
+        key = (id(font), id(fill), id(align), border, fmt)
+        known = self._styles.get(key)
+        if known is None:
+            probe = WriteOnlyCell(self.ws)
+            if align is not None:
+                probe.alignment = align
+            if font is not None:
+                probe.font = font
+            if fill is not None:
+                probe.fill = fill
+            if border:
+                probe.border = BORDER
+            if fmt is not None:
+                probe.number_format = fmt
+            # The objects are kept with the array so that their ids stay theirs.
+            known = self._styles[key] = (copy(probe._style), font, fill, align)
+        return known[0]
+
+    def _write(self, row: int, column: int, value, style):
+        if self._streaming:
+            pending = _Pending(value, style)
+            self._pending.setdefault(row, {})[column] = pending
+            return pending
+        cell = self.ws.cell(row=row, column=column, value=value)
+        cell._style = copy(style)
+        return cell
 
     def put(
         self,
@@ -108,25 +191,24 @@ class SheetWriter:
         fmt: str | None = None,
     ):
         row = self.row if row is None else row
-        cell = self.ws.cell(row=row, column=column, value=xlsx_cell(value))
-        cell.alignment = align
-        if font:
-            cell.font = font
-        if fill:
-            cell.fill = fill
+        value = xlsx_cell(value)
         if isinstance(value, int | float) and not isinstance(value, bool):
-            cell.number_format = fmt or number_format(value)
+            fmt = fmt or number_format(value)
+        else:
+            fmt = None
+        cell = self._write(row, column, value, self._style(font, fill, align, border, fmt))
         if span > 1 or rows > 1:
-            self.ws.merge_cells(
-                start_row=row,
-                start_column=column,
-                end_row=row + rows - 1,
-                end_column=column + span - 1,
+            self._merges.append(
+                CellRange(
+                    min_col=column, min_row=row, max_col=column + span - 1, max_row=row + rows - 1
+                )
             )
-        if border:
-            for r in range(row, row + rows):
-                for c in range(column, column + span):
-                    self.ws.cell(row=r, column=c).border = BORDER
+            if border:
+                edge = self._style(None, None, None, True, None)
+                for r in range(row, row + rows):
+                    for c in range(column, column + span):
+                        if (r, c) != (row, column):
+                            self._write(r, c, None, edge)
         if isinstance(value, str) and value:
             width = sum(self.widths[column - 1 : column - 1 + span])
             needed = lines_for(value, width) / rows
@@ -140,15 +222,105 @@ class SheetWriter:
         self.row += count
 
     def finish(self, *, title_rows: int) -> None:
+        # Merged ranges never overlap here (each cell is written once): added in one go, as
+        # openpyxl would compare each new range with every earlier one.
+        self.ws.merged_cells.ranges.update(self._merges)
         for row, lines in self._lines.items():
             self.ws.row_dimensions[row].height = round(max(lines, 1) * LINE_HEIGHT + 3, 1)
         setup_print(self.ws, title_rows=title_rows)
+        if self._streaming:
+            self._stream()
+
+    def _stream(self) -> None:
+        """Write the sheet's rows out now, in the XML openpyxl itself would write, and close
+        the sheet (its file waits for the workbook's save)."""
+        links = []
+        rows = []
+        book = self.ws.parent
+        for number in sorted(self._pending):
+            cells = self._pending[number]
+            attributes = "".join(
+                f' {key}="{value}"' for key, value in self.ws.row_dimensions.get(number, {})
+            )
+            out = [f'<row r="{number}"{attributes}>']
+            for column in sorted(cells):
+                pending = cells[column]
+                ref = f"{get_column_letter(column)}{number}"
+                style = pending.style
+                if pending.font is not None:
+                    probe = WriteOnlyCell(self.ws)
+                    probe._style = copy(style)
+                    probe.font = pending.font
+                    style = probe._style
+                if pending.link is not None:
+                    links.append(Hyperlink(ref=ref, location=pending.link))
+                out.append(_cell_xml(ref, book._cell_styles.add(style), pending.value))
+            out.append("</row>")
+            rows.append("".join(out))
+        self._pending.clear()
+        self.ws._writer = _RowsWriter(self.ws, "".join(rows), links)
+        self.ws._writer.write_top()
+        self.ws.close()
+        # Written to its file: what only the writing needed can go (a workbook of thousands of
+        # sheets keeps every sheet object until it is saved).
+        self.ws.merged_cells = MultiCellRange()
+        self.ws.row_dimensions.clear()
+        self.ws._hyperlinks = []
+
+
+def _cell_xml(ref: str, style_id: int, value) -> str:
+    """One ``<c>`` element as openpyxl writes it for a write-only sheet (inline strings)."""
+    head = f'<c r="{ref}" s="{style_id}"'
+    if value is None or value == "":
+        return head + ' t="n"/>'
+    if isinstance(value, bool):
+        return f'{head} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float | Decimal):
+        return f'{head} t="n"><v>{safe_string(value)}</v></c>'
+    text = str(value)
+    stripped = text.strip()
+    space = ' xml:space="preserve"' if stripped and stripped != text else ""
+    return f'{head} t="inlineStr"><is><t{space}>{xml_escape(text)}</t></is></c>'
+
+
+class _RowsWriter(WorksheetWriter):
+    """openpyxl's writer of a write-only sheet, given the sheet's rows already as XML (and the
+    links in them): openpyxl builds an element per cell, which cost most of a large workbook's
+    time. Everything around the rows (views, columns, merged cells, links, print set-up) is
+    openpyxl's own."""
+
+    def __init__(self, ws, rows_xml: str, links: list):
+        super().__init__(ws)
+        self.rows_xml = rows_xml
+        self.ws._hyperlinks = links
+
+    def write_rows(self):
+        xf = self.xf.send(True)
+        with xf.element("sheetData"):
+            xf._file(self.rows_xml)  # already XML: written as it is
+        self.xf.send(None)
+
+
+class _UniquelyNamedSheet(WriteOnlyWorksheet):
+    """A write-only sheet whose name ``SheetNames`` has already made unique: openpyxl would
+    compare it with every other sheet's name, which for thousands of sheets costs seconds."""
+
+    _WorkbookChild__title = None  # no earlier title: openpyxl skips its duplicate check
+
+
+def add_sheet(book, name: str):
+    """A new sheet named ``name`` (from ``SheetNames.add``) at the end of ``book``."""
+    if not book.write_only:
+        return book.create_sheet(name)
+    sheet = _UniquelyNamedSheet(parent=book, title=name)
+    book._add_sheet(sheet)
+    return sheet
 
 
 def setup_print(ws: Worksheet, *, title_rows: int) -> None:
     """A4 landscape, fitted to the page width, the title rows frozen and repeated on each page."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = Worksheet.ORIENTATION_LANDSCAPE
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -162,8 +334,12 @@ def setup_print(ws: Worksheet, *, title_rows: int) -> None:
 
 
 def link_to(cell, sheet_name: str) -> None:
+    """Make a cell ``SheetWriter.put`` returned a link to the top of another sheet."""
     quoted = sheet_name.replace("'", "''")
-    cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{quoted}'!A1")
+    if isinstance(cell, _Pending):
+        cell.link = f"'{quoted}'!A1"
+    else:
+        cell.hyperlink = Hyperlink(ref=cell.coordinate, location=f"'{quoted}'!A1")
     cell.font = LINK_FONT
 
 

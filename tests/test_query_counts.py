@@ -140,3 +140,23 @@ def test_the_staff_item_page_reads_its_own_item_without_the_whole_plans_document
     assert response.status_code == 200
     page = response.content.decode()
     assert "1-1-K01" in page and "様式② 主な業務システムの費用対効果" in page
+
+
+def test_staff_pages_run_the_same_queries_on_a_generated_plan_ten_times_as_large(client, staff):
+    """The generator of ``make bench`` (pdca/scale.py) copies the real plan in bulk: cheap
+    enough to check the staff pages at 10× (180 items, 470 KPIs) here as well."""
+    from kpis.models import Actual
+    from pdca import scale
+
+    user = system_user()
+    scale.write_actuals(user, seed=1)
+    real = measure(client, staff)
+
+    Actual.objects.all().delete()
+    scale.copy_items(10, user)
+    scale.write_actuals(user, seed=1)
+    assert PriorityItem.objects.count() == 180
+    assert Actual.objects.count() > 1500
+    large = measure(client, staff)
+
+    assert large == real

@@ -9,20 +9,26 @@ For every row it checks, in this order, and refuses with one Japanese sentence p
 4. the version the person saw (``seen``) is still the current one: no lost update;
 5. the model's own validation (value or stage, as the KPI measures).
 Then it saves every row or none, clears the demo flag (unless the demo loader writes), sets who
-entered it, and records who, when and why in the history.
+entered it, and records who, when and why in the history: a history row for every actual added
+or changed. All rows are checked first (reads in a fixed number of queries, the existing actuals
+and the evaluations locked), then written together: one bulk insert and one bulk update, each with
+its history rows (``shizuoka_dx.history.create_all_recorded`` / ``update_all_recorded``), so a
+file of 10,000 rows costs a few dozen statements rather than eight a row.
 """
 
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from kpis.models import Actual, Kpi
+from kpis.models import Actual, Kpi, KpiPlacement
 from kpis.parsing import ParsedValue
 from pdca.selectors import LOCKING, evaluations_over
 from priorities import permissions
+from priorities.models import PriorityItem
 from shizuoka_dx.fiscal import format_fiscal_year
-from shizuoka_dx.history import delete_recorded, save_recorded
+from shizuoka_dx.history import create_all_recorded, delete_recorded, update_all_recorded
 
 FIELD_LABELS = {"value": "実績値", "stage": "実績値", "fiscal_year": "年度", "note": "備考"}
 ANY = object()  # ``seen`` for a channel that shows no earlier value (a command's file);
@@ -91,21 +97,47 @@ def _same(actual: Actual, change: ActualChange, demo: bool) -> bool:
     )
 
 
-def _may_edit(user, kpi: Kpi, cache: dict) -> bool:
-    if kpi.pk not in cache:
-        items = {p.initiative.item for p in kpi.placements.all()}
-        cache[kpi.pk] = any(permissions.can_edit_item(user, item) for item in items)
-    return cache[kpi.pk]
-
-
-def _prefetched(changes: list[ActualChange]) -> dict[int, Kpi]:
-    ids = {change.kpi.pk for change in changes}
-    return {
-        kpi.pk: kpi
-        for kpi in Kpi.objects.filter(pk__in=ids).prefetch_related(
-            "placements__initiative__item__departments"
-        )
+def _editable(user, kpi_ids: set[int]) -> set[int]:
+    """The KPIs ``user`` may enter actuals for: those printed on an item they may edit
+    (``permissions.can_edit_item``), in three queries however many KPIs."""
+    items_of: dict[int, set[int]] = {}
+    for kpi_id, item_id in KpiPlacement.objects.filter(kpi_id__in=kpi_ids).values_list(
+        "kpi_id", "initiative__item_id"
+    ):
+        items_of.setdefault(kpi_id, set()).add(item_id)
+    item_ids = set().union(*items_of.values()) if items_of else set()
+    allowed = {
+        item.pk
+        for item in PriorityItem.objects.filter(pk__in=item_ids).prefetch_related("departments")
+        if permissions.can_edit_item(user, item)
     }
+    return {kpi_id for kpi_id, items in items_of.items() if items & allowed}
+
+
+# The database refuses an actual with both a value and a stage, or neither; the same rule is
+# checked here first, with the constraint's own message, so a file's row is named.
+VALUE_OR_STAGE = next(
+    constraint
+    for constraint in Actual._meta.constraints
+    if constraint.name == "actual_has_value_or_stage"
+)
+
+
+def _problems(actual: Actual) -> dict[str, list[str]]:
+    """The model's validation of one actual, without a query: its fields (digits, the fiscal
+    year), ``Actual.clean`` (value or stage, as the KPI measures) and the value-or-stage
+    constraint. The KPI and the user are known to exist; uniqueness is the caller's (the
+    existing actuals are locked, and the database's unique constraint stands behind it)."""
+    problems: dict[str, list[str]] = {}
+    try:
+        actual.full_clean(
+            exclude=["kpi", "entered_by"], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as exc:
+        problems.update(exc.message_dict)
+    if (actual.value is None) == (actual.stage == ""):
+        problems.setdefault("value", []).append(VALUE_OR_STAGE.get_violation_error_message())
+    return problems
 
 
 def apply_actuals(
@@ -117,14 +149,14 @@ def apply_actuals(
     demo: bool = False,
 ) -> ActualsResult:
     """Save every change or none (ActualsRefused lists every problem); ``dry_run`` checks and
-    reports what would happen, inside the same transaction, and saves nothing."""
+    reports what would happen, inside the same transaction and under the same locks, and
+    writes nothing (not even a history row)."""
     if user is None:
         raise ValueError("apply_actuals needs the user (or the system account) behind the change")
-    kpis = _prefetched(changes)
     result = ActualsResult()
     try:
         with transaction.atomic():
-            result = _apply(changes, kpis, user=user, reason=reason, demo=demo)
+            result = _apply(changes, user=user, reason=reason, demo=demo, dry_run=dry_run)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -132,26 +164,34 @@ def apply_actuals(
     return result
 
 
-def _apply(changes, kpis, *, user, reason, demo) -> ActualsResult:
+SAVED_FIELDS = ["value", "stage", "note", "is_demo", "entered_by", "version", "updated_at"]
+
+
+def _apply(changes, *, user, reason, demo, dry_run=False) -> ActualsResult:
+    """Check every change against the locked state, then write them all in a few statements:
+    one bulk insert and one bulk update (each with its history rows), whatever the number."""
     pairs = {(change.kpi.pk, change.fiscal_year) for change in changes}
     # The KPI rows first: a move of the KPI to another item (pdca/services/placements.py) locks
     # them too, so the items read next are the ones the KPI stays on until this commits.
     list(Kpi.objects.select_for_update(of=("self",)).filter(pk__in=kpis).order_by("pk"))
     locks = evaluations_over(pairs, for_update=True)
+    kpi_ids = {kpi_id for kpi_id, _ in pairs}
     existing = {
         (a.kpi_id, a.fiscal_year): a
-        for a in Actual.objects.select_for_update(of=("self",)).filter(
-            kpi_id__in={kpi_id for kpi_id, _ in pairs}
-        )
+        for a in Actual.objects.select_for_update(of=("self",)).filter(kpi_id__in=kpi_ids)
         if (a.kpi_id, a.fiscal_year) in pairs
     }
+    kpis = Kpi.objects.in_bulk(kpi_ids)
+    editable = _editable(user, kpi_ids)
     result = ActualsResult()
     errors: list[str] = []
-    editable: dict[int, bool] = {}
+    added: dict[tuple[int, int], tuple[ActualChange, Actual]] = {}
+    updated: list[Actual] = []
+    deleted: list[Actual] = []
     for change in changes:
         kpi = kpis[change.kpi.pk]
         where = _where(change)
-        if not _may_edit(user, kpi, editable):
+        if kpi.pk not in editable:
             errors.append(
                 f"{where}: この重点項目の実績は入力できません。所管課かDX推進課に依頼してください。"
             )
@@ -163,7 +203,8 @@ def _apply(changes, kpis, *, user, reason, demo) -> ActualsResult:
                 f"{format_fiscal_year(end, western=False)}までの実績を入力できます。"
             )
             continue
-        locked = [e for e in locks.get((kpi.pk, change.fiscal_year), []) if e.status in LOCKING]
+        pair = (kpi.pk, change.fiscal_year)
+        locked = [e for e in locks.get(pair, []) if e.status in LOCKING]
         if locked:
             evaluation = locked[0]
             errors.append(
@@ -172,8 +213,10 @@ def _apply(changes, kpis, *, user, reason, demo) -> ActualsResult:
                 "変更が必要な場合は、DX推進課に評価の再開を依頼してください。"
             )
             continue
-        actual = existing.get((kpi.pk, change.fiscal_year))
-        result.before[(kpi.pk, change.fiscal_year)] = actual.version if actual else None
+        actual = existing.get(pair)
+        if actual is not None:
+            actual.kpi = kpi  # read once for all rows: validation looks at the KPI
+        result.before[pair] = actual.version if actual else None
         conflict = _version_conflict(actual, change)
         if conflict:
             errors.append(f"{where}: {conflict}")
@@ -181,9 +224,12 @@ def _apply(changes, kpis, *, user, reason, demo) -> ActualsResult:
         if change.parsed is None:
             if actual is not None:
                 result.deleted.append((change, actual.display_value))
-                delete_recorded(actual, user=user, reason=reason)
+                deleted.append(actual)
             continue
         if actual is None:
+            if pair in added:  # the same figure twice in one call: the second finds it taken
+                errors.append(f"{where}: {_taken_message(change)}")
+                continue
             actual = Actual(kpi=kpi, fiscal_year=change.fiscal_year)
             bucket = "added"
         elif _same(actual, change, demo):
@@ -193,7 +239,7 @@ def _apply(changes, kpis, *, user, reason, demo) -> ActualsResult:
         else:
             bucket = "changed"
             old = actual.display_value + ("（デモ）" if actual.is_demo else "")
-            result.previous[(kpi.pk, change.fiscal_year)] = Before(
+            result.previous[pair] = Before(
                 ParsedValue(actual.value, actual.stage), actual.note, actual.is_demo, old
             )
             actual.version += 1
@@ -202,33 +248,49 @@ def _apply(changes, kpis, *, user, reason, demo) -> ActualsResult:
         actual.note = change.note
         actual.is_demo = demo
         actual.entered_by = user
-        try:
-            with transaction.atomic():
-                save_recorded(actual, user=user, reason=reason)
-        except ValidationError as exc:
-            if bucket == "added" and _taken(kpi, change.fiscal_year):
-                errors.append(f"{where}: {_taken_message(change)}")  # seen by the validation
-                continue
-            for name, messages in exc.message_dict.items():
+        problems = _problems(actual)
+        if problems:
+            for name, messages in problems.items():
                 label = FIELD_LABELS.get(name, "実績値")
                 errors.extend(f"{where} {label}: {message}" for message in messages)
             continue
-        except IntegrityError:  # created by someone else a moment ago, seen by the database
-            errors.append(f"{where}: {_taken_message(change)}")
-            continue
         if bucket == "added":
+            added[pair] = (change, actual)
             result.added.append(change)
         else:
+            updated.append(actual)
             result.changed.append((change, old))
         result.actuals.append(actual)
     if errors:
         raise ActualsRefused(errors)
+    if dry_run:  # everything is checked: a dry run stops before the first write
+        return result
+    for actual in deleted:
+        delete_recorded(actual, user=user, reason=reason)
+    try:
+        with transaction.atomic():
+            create_all_recorded(
+                [actual for _change, actual in added.values()], user=user, reason=reason
+            )
+    except IntegrityError:  # created by someone else a moment ago, seen by the database
+        taken = set(
+            Actual.objects.filter(kpi_id__in={kpi_id for kpi_id, _ in added}).values_list(
+                "kpi_id", "fiscal_year"
+            )
+        )
+        raise ActualsRefused(
+            [
+                f"{_where(change)}: {_taken_message(change)}"
+                for pair, (change, _a) in added.items()
+                if pair in taken
+            ]
+            or ["いま別の人が同じ実績を登録しました。画面を開き直して確認してください。"]
+        ) from None
+    now = timezone.now()
+    for actual in updated:
+        actual.updated_at = now
+    update_all_recorded(updated, SAVED_FIELDS, user=user, reason=reason)
     return result
-
-
-def _taken(kpi: Kpi, fiscal_year: int) -> bool:
-    """The actual this change was adding exists now: someone else committed it meanwhile."""
-    return Actual.objects.filter(kpi=kpi, fiscal_year=fiscal_year).exists()
 
 
 def _taken_message(change: ActualChange) -> str:

@@ -232,6 +232,7 @@ def test_a_dry_run_reports_and_saves_nothing(tmp_path, capsys):
     assert "2行目 追加: 1-1-K01 令和6年度（2024年度） = 324081" in out
     assert "保存していません" in out
     assert not Actual.objects.exists()
+    assert not Actual.history.exists()
 
 
 def test_the_command_exits_non_zero_with_the_row_errors(tmp_path):
@@ -317,3 +318,95 @@ def test_it_refuses_a_zip_bomb_before_unpacking(tmp_path):
     assert path.stat().st_size < 1024 * 1024
     with pytest.raises(ImportRefused, match="展開後50MB超"):
         import_actuals(path=path)
+
+
+# ---- size: exactly 10,000 rows of data, in a fixed number of statements -------------------
+
+
+def _rows(count):
+    return [["1-1-K01", "R6", str(index), ""] for index in range(count)]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_a_file_of_exactly_10000_data_rows_is_read_below_its_heading_and_title(tmp_path, suffix):
+    from shizuoka_dx.tabular import MAX_ROWS
+
+    path = tmp_path / f"full.{suffix}"
+    title = ["実績の報告（令和7年度）", "", "", ""]
+    if suffix == "csv":
+        text = "\r\n".join(",".join(row) for row in [title, HEADER, *_rows(MAX_ROWS)])
+        path.write_text(text + "\r\n", encoding="utf-8")
+    else:
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("実績")
+        for row in [title, HEADER, *_rows(MAX_ROWS)]:
+            sheet.append(row)
+        book.save(path)
+    rows = importing.read_rows(path)
+    assert len(rows) == MAX_ROWS == 10_000
+    assert (rows[0].number, rows[-1].number) == (3, MAX_ROWS + 2)
+
+
+def test_a_file_of_10001_data_rows_is_refused_with_the_limit(tmp_path):
+    path = write_csv(tmp_path / "long.csv", _rows(10_001))
+    with pytest.raises(ImportRefused) as caught:
+        import_actuals(path=path)
+    assert caught.value.errors == [
+        "行が多すぎます（10,000行超）。実績の行だけのファイルにしてください。"
+    ]
+
+
+def _free_figures(count):
+    """``count`` (KPI, FY) pairs of the real plan that take a number, each once."""
+    pairs = []
+    for kpi in Kpi.objects.exclude(direction="milestone").order_by("code"):
+        start, end = kpi.fiscal_year_window()
+        pairs += [(kpi.code, year) for year in range(start, end + 1)]
+    assert len(pairs) >= count
+    return pairs[:count]
+
+
+def test_an_import_costs_a_few_statements_per_hundred_rows_not_several_a_row(tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(count, name):
+        path = write_csv(
+            tmp_path / name, [[code, year, "50", "速報値"] for code, year in _free_figures(count)]
+        )
+        with CaptureQueriesContext(connection) as context:
+            result = import_actuals(path=path)
+        return len(context.captured_queries), result
+
+    statements(3, "first.csv")  # the system account is created on first use
+    Actual.objects.all().delete()
+    small, _ = statements(10, "small.csv")
+    Actual.objects.all().delete()
+    large, result = statements(150, "large.csv")
+    assert len(result.added) == 150 and Actual.objects.count() == 150
+    # Only the bulk inserts' batches grow (SQLite takes about 60 history rows a statement).
+    assert large - small <= 150 // 40, (small, large)
+
+
+def test_every_row_added_or_changed_by_an_import_has_its_history_row(tmp_path, dx_staff):
+    from pdca.services import imports
+
+    figures = _free_figures(30)
+    first = write_csv(tmp_path / "first.csv", [[c, y, "10", ""] for c, y in figures])
+    imports.import_actuals(path=first, user=dx_staff)
+    changed = [[c, y, "20" if i % 2 else "10", ""] for i, (c, y) in enumerate(figures)]
+    imports.import_actuals(path=write_csv(tmp_path / "second.csv", changed), user=dx_staff)
+    for index, (code, year) in enumerate(figures):
+        saved = actual(code, year)
+        rows = list(Actual.history.filter(id=saved.pk).order_by("history_id"))
+        expected = [("+", 10, 1), ("~", 20, 2)] if index % 2 else [("+", 10, 1)]
+        assert [(r.history_type, r.value, r.version) for r in rows] == expected, code
+        assert {r.history_user for r in rows} == {dx_staff}
+        assert rows[-1].history_change_reason == (
+            "取り込み（second.csv）" if index % 2 else "取り込み（first.csv）"
+        )
+        assert (saved.value, saved.version, saved.entered_by) == (
+            rows[-1].value,
+            len(rows),
+            dx_staff,
+        )

@@ -1,3 +1,4 @@
+import io
 import json
 from decimal import Decimal
 
@@ -234,6 +235,9 @@ def test_it_refuses_an_output_that_is_not_xlsx(tmp_path):
 def test_it_renders_a_document_read_back_from_json_like_a_published_snapshot():
     add_actual("1-1-K01", 2025, Decimal(350000))
     snapshot = json.loads(json.dumps(build_document(published_fiscal_year=2025)))
-    book = forms_workbook(snapshot, fiscal_year=2025, item_codes={"1-1"})
+    buffer = io.BytesIO()
+    # A write-only workbook (streamed sheet by sheet): it can only be saved, then read back.
+    forms_workbook(snapshot, fiscal_year=2025, item_codes={"1-1"}).save(buffer)
+    book = load_workbook(buffer)
     assert "公表済みの内容（令和7年度（2025年度））" in texts(book["表紙"])
     assert 350000 in texts(book["様式①_1-1"])

@@ -17,6 +17,7 @@ from shizuoka_dx.tabular import (
     HIDDEN,
     MAX_CELL_CHARS,
     MAX_FILE_BYTES,
+    MAX_LINES,
     MAX_ROWS,
     SAME_COLOUR,
     ZERO_SIZE,
@@ -95,7 +96,7 @@ def test_a_workbook_of_one_sheet_is_read_whatever_its_name(tmp_path):
 
 def test_too_many_rows_says_what_the_file_should_hold(tmp_path):
     path = tmp_path / "long.csv"
-    path.write_text("x\n" * (MAX_ROWS + 1), encoding="utf-8")
+    path.write_text("x\n" * (MAX_LINES + 1), encoding="utf-8")
     assert refusal(path) == [
         f"行が多すぎます（{MAX_ROWS:,}行超）。明細の行だけのファイルにしてください。"
     ]
