@@ -1,4 +1,5 @@
-# Two commands for a newcomer: `make run` and `make test` (see README.md); `make serve` for production.
+# Two commands for a newcomer: `make run` and `make test` (see README.md); `make serve` and
+# `make worker` for production.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,7 +12,7 @@ TEST_WORKERS ?= auto
 # PostgreSQL used by the second test run (created by .ci/run in CI).
 TEST_POSTGRES_URL ?= postgres://shizuoka_dx:shizuoka_dx@127.0.0.1:5432/shizuoka_dx
 
-.PHONY: run serve test setup lint check test-sqlite test-postgres clean
+.PHONY: run serve worker test setup lint check test-sqlite test-postgres clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +27,10 @@ run: setup
 	$(PY) manage.py load_plan --demo
 	$(PY) manage.py create_demo_users
 	@echo "==> http://$(HOST):$(PORT)/ を開いてください（職員ログインは README.md を参照）"
+	@echo "==> バックグラウンド処理のワーカーも起動します（Ctrl+C でサーバーと一緒に止まります）"
+	@$(PY) manage.py db_worker --no-reload --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production mode on one machine (README.md, "Production"): DEBUG=false whatever the shell says,
@@ -36,7 +41,17 @@ serve: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput
 	@echo "==> 本番モードで http://$(HOST):$(PORT)/ を開きます（gunicorn。終了は Ctrl+C）"
+	@echo "==> 様式の書き出し・大きな取り込み・公表には、同じ環境変数で make worker も起動してください"
 	exec $(VENV)/bin/gunicorn --config python:shizuoka_dx.gunicorn_conf --bind $(HOST):$(PORT) shizuoka_dx.wsgi
+
+# The background worker in production (README.md, "Production"): beside `make serve`, with the same
+# environment, under the service manager; as many as needed, on any machine that reaches the
+# database. It takes the next queued job from the database; SIGTERM lets the current one finish.
+worker: export DEBUG := false
+worker: setup
+	@$(PY) -m shizuoka_dx.serve worker
+	@echo "==> バックグラウンド処理のワーカーを起動します（終了は Ctrl+C）"
+	exec $(PY) manage.py db_worker --no-reload
 
 lint: setup
 	$(PY) -m ruff check .

@@ -6,6 +6,9 @@ The Makefile runs, with DEBUG=false:
    WEB_CONCURRENCY is not a number, or any setting cannot be read (a bad DATABASE_URL …);
 2. ``migrate`` and ``collectstatic`` (never the demo data);
 3. gunicorn with ``shizuoka_dx/gunicorn_conf.py`` (workers, access log on stderr).
+
+`make worker` runs the same check (``python -m shizuoka_dx.serve worker``), then the background
+worker (``manage.py db_worker``), beside `make serve` (README, "Production").
 """
 
 import os
@@ -77,17 +80,19 @@ def check_settings() -> None:
         raise Refused(str(exc).replace("\n", " ")) from None
 
 
-def main() -> int:
+def main(target: str = "serve") -> int:
+    """``target``: the make target checked, `serve` or `worker` (the background worker, which
+    needs the same environment)."""
     # `make serve` is production mode whatever the shell says.
     os.environ["DEBUG"] = "false"
     try:
         check_environment()
         check_settings()
     except Refused as reason:
-        print(f"make serve を開始できません: {reason}", file=sys.stderr)
+        print(f"make {target} を開始できません: {reason}", file=sys.stderr)
         return 2
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(*sys.argv[1:2]))
