@@ -11,6 +11,7 @@ from shizuoka_dx.env import (
     env_bool,
     env_choice,
     env_decimal,
+    env_int,
     parse_database_url,
     parse_redis_url,
 )
@@ -125,10 +126,24 @@ def test_it_refuses_a_decimal_it_cannot_read_or_out_of_range(monkeypatch, raw):
     assert "0 より大きく 1 より小さい小数" in message and "例: 0.6" in message
 
 
+def test_it_reads_a_whole_number_of_at_least_its_minimum(monkeypatch):
+    def size(raw):
+        monkeypatch.setenv("BACKGROUND_IMPORT_KB", raw)
+        return env_int("BACKGROUND_IMPORT_KB", 32, minimum=0, meaning="大きさ（KB）")
+
+    assert (size(" 64 "), size("0"), size("")) == (64, 0, 32)
+    for raw in ("-1", "1.5", "abc", "３２", "32KB"):
+        with pytest.raises(
+            ImproperlyConfigured, match=r"BACKGROUND_IMPORT_KB.*0 以上の整数.*例: 32"
+        ):
+            size(raw)
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
         ("ACHIEVEMENT_B_BAND", "abc"),
+        ("BACKGROUND_IMPORT_KB", "-1"),
         ("ACHIEVEMENT_B_BAND", "7"),
         ("DATABASE_URL", "mysql://user:pw@host/db"),
         ("DEBUG", "maybe"),
