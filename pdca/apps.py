@@ -37,6 +37,11 @@ class PdcaConfig(AppConfig):
     verbose_name = "年度の評価と公表"
 
     def ready(self):
+        from pdca import public_cache
+
+        # Hash the code that draws the public pages as the process starts (about 5 ms), before
+        # a deployment can replace the files under a worker that has not yet served a page.
+        public_cache.render_version()
         # The public pages' cache (pdca/public_cache.py) follows every channel that writes.
         snapshot = self.get_model("PublishedSnapshot")
         post_save.connect(_publication_changed, sender=snapshot, dispatch_uid="public-snapshot")
