@@ -14,6 +14,12 @@ def _plan_changed(sender, **kwargs):
     plan_changed()
 
 
+def _publication_changed(sender, **kwargs):
+    from pdca.public_cache import publication_changed
+
+    publication_changed()
+
+
 def plan_models():
     from simple_history.models import HistoricalChanges
 
@@ -31,6 +37,17 @@ class PdcaConfig(AppConfig):
     verbose_name = "年度の評価と公表"
 
     def ready(self):
+        from pdca import public_cache
+
+        # Hash the code that draws the public pages as the process starts (about 5 ms), before
+        # a deployment can replace the files under a worker that has not yet served a page.
+        public_cache.render_version()
+        # The public pages' cache (pdca/public_cache.py) follows every channel that writes.
+        snapshot = self.get_model("PublishedSnapshot")
+        post_save.connect(_publication_changed, sender=snapshot, dispatch_uid="public-snapshot")
+        post_delete.connect(
+            _publication_changed, sender=snapshot, dispatch_uid="public-snapshot-del"
+        )
         for model in plan_models():
             post_save.connect(_plan_changed, sender=model, dispatch_uid=f"plan-{model._meta}")
             post_delete.connect(_plan_changed, sender=model, dispatch_uid=f"plan-del-{model._meta}")

@@ -1,15 +1,16 @@
 """How fast the public pages are, as a share of the least a Django view can do (a printout).
 
     .venv/bin/python tests/bench_public.py [--database-url URL] [--redis-url URL]
-        [--seconds 5] [--rounds 3] [--workers 2] [--connections 50] [PATH ...]
+        [--seconds 3] [--rounds 5] [--workers N] [--connections 50] [PATH ...]
 
 gunicorn is started as `make serve` starts it (production settings, DEBUG=false, whitenoise,
-``shizuoka_dx/gunicorn_conf.py``) on a scratch database holding the plan with the demo data and
+``shizuoka_dx/gunicorn_conf.py``, as many workers unless ``--workers``; workers are not
+recycled during the runs) on a scratch database holding the plan with the demo data and
 its demo publication (令和6年度). The only difference is the URLconf (tests/bench_settings.py):
 it adds ``/bench/trivial/<bytes>/``, a view returning a page of that many bytes through the same
 middleware. For each page, wrk runs against the page and against the trivial view of the page's
-size, alternately, ``rounds`` times each; the ratio is the median of the page's requests per
-second over the trivial view's. Absolute figures swing twofold between runs on a shared machine
+size, alternately, ``rounds`` times each; the ratio is the median of the rounds' ratios (page's
+requests per second over the trivial view's, measured one right after the other). Absolute figures swing twofold between runs on a shared machine
 (/work/shared/ENVIRONMENT.md); the ratio is what to compare.
 
 The scratch database is a temporary SQLite file, or, with ``--database-url postgres://…``, a new
@@ -61,7 +62,11 @@ class PageFigures:
 
     @property
     def ratio(self) -> float:
-        return statistics.median(self.page_rps) / statistics.median(self.trivial_rps)
+        """The median of each round's page / trivial ratio (the two runs of a round are next to
+        each other in time, so a machine slowing down or speeding up affects both alike)."""
+        return statistics.median(
+            page / trivial for page, trivial in zip(self.page_rps, self.trivial_rps, strict=True)
+        )
 
     def as_dict(self) -> dict:
         return {
@@ -138,6 +143,10 @@ def gunicorn(*, database_url, redis_url, workers, folder: Path, log=print):
         SECRET_KEY=SECRET_KEY,
         ALLOWED_HOSTS="127.0.0.1",
         WEB_CONCURRENCY=str(workers),
+        # Workers are not replaced every thousand requests during the runs (gunicorn_conf's
+        # max_requests, a guard against memory kept after a large upload): a worker booting
+        # stops answering for a second, in whichever run it falls, page or trivial view.
+        GUNICORN_CMD_ARGS="--max-requests 0",
     )
     if redis_url:
         env["REDIS_URL"] = redis_url
@@ -186,8 +195,11 @@ def gunicorn(*, database_url, redis_url, workers, folder: Path, log=print):
 def wrk(url: str, *, seconds: int, connections: int, threads: int = 1) -> tuple[float, int]:
     """(requests per second, errors) of one wrk run."""
     headers = [arg for name, value in HTTPS.items() for arg in ("-H", f"{name}: {value}")]
+    # A 10 s timeout: on a busy machine an answer may take seconds; wrk's default (2 s) would drop
+    # it and count it as an error rather than as a slow answer.
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
     done = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", *headers, url],
+        [*command, *headers, url],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
@@ -220,15 +232,21 @@ def measure(
     *,
     database_url: str | None = None,
     redis_url: str | None = None,
-    workers: int = 2,
-    seconds: int = 5,
-    rounds: int = 3,
+    workers: int | None = None,
+    seconds: int = 3,
+    rounds: int = 5,
     connections: int = 50,
     pages=PAGES,
     log=print,
 ) -> list[dict]:
     """Start gunicorn on a scratch database and return, per page, its requests per second and
-    the trivial view's (medians of ``rounds`` alternate wrk runs), their ratio and the errors."""
+    the trivial view's (medians of ``rounds`` alternate wrk runs), their ratio (median of the
+    rounds' ratios) and the errors. ``workers``: gunicorn's, by default as many as `make serve`
+    starts (WEB_CONCURRENCY, else 2 × cores + 1 up to 8)."""
+    if workers is None:
+        from shizuoka_dx.serve import workers as serve_workers
+
+        workers = serve_workers()
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk がありません（apt-get install -y wrk）。")
     folder = Path(tempfile.mkdtemp(prefix="bench-public-"))
@@ -255,10 +273,14 @@ def measure(
                         getattr(figures, f"{which}_rps").append(rps)
                         figures.errors += errors
                 log(
-                    f"{path:<28} {figures.size:>8,} B  "
-                    f"{statistics.median(figures.page_rps):>8.0f} req/s  "
-                    f"trivial {statistics.median(figures.trivial_rps):>8.0f} req/s  "
-                    f"{figures.ratio:6.1%}  errors {figures.errors}"
+                    f"{path:<26} {figures.size:>8,} B {statistics.median(figures.page_rps):>7.0f}"
+                    f" req/s, trivial {statistics.median(figures.trivial_rps):>7.0f} req/s: "
+                    f"{figures.ratio:6.1%}  (rounds: "
+                    + " ".join(
+                        f"{p / t:.0%}"
+                        for p, t in zip(figures.page_rps, figures.trivial_rps, strict=True)
+                    )
+                    + f"; errors {figures.errors})"
                 )
                 results.append(figures.as_dict())
             return results
@@ -270,17 +292,24 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL"))
-    parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (default: as make serve)"
+    )
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("paths", nargs="*", default=list(PAGES))
     args = parser.parse_args(argv)
     database = "PostgreSQL" if (args.database_url or "").startswith("postgres") else "SQLite"
+    if args.workers is None:
+        sys.path.insert(0, str(ROOT))
+        from shizuoka_dx.serve import workers
+
+        args.workers = workers()
     print(
         f"gunicorn {args.workers} workers, {database}, cache: "
         f"{'Redis' if args.redis_url else 'local memory'}; wrk {args.connections} connections, "
-        f"{args.rounds} × {args.seconds} s each, alternating; goal ≥ {GOAL:.0%} of trivial"
+        f"{args.rounds} rounds of {args.seconds} s each, alternating; goal ≥ {GOAL:.0%} of trivial"
     )
     results = measure(
         database_url=args.database_url,

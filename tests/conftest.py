@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 
+from pdca import public_cache
 from pdca.loading import load_plan
 from pdca.models import Evaluation
 from pdca.services.publication import publish_fiscal_year
@@ -31,12 +32,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
+def _empty_cache(monkeypatch):
     """Each test starts with an empty cache: a page kept by an earlier test (whose data was
-    rolled back) is never served to the next one."""
+    rolled back) is never served to the next one. Public pages read the publication state on
+    every request (query counts do not depend on timing); tests of the interval set their own."""
     cache.clear()
+    public_cache.forget()
+    monkeypatch.setattr(public_cache, "STATE_INTERVAL", 0)
     yield
     cache.clear()
+    public_cache.forget()
 
 
 def make_user(django_user_model, username, *, group=None, departments=(), **extra):

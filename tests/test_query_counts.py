@@ -120,7 +120,8 @@ def test_published_public_pages_are_drawn_with_three_queries_then_served_with_on
     for path in PUBLIC_PAGES:
         # The publication state (pdca/public_cache.py), then the page's own one or two.
         assert count_queries(client, path) <= 3, path
-        # From the cache: the publication state only.
+        # From the cache: the publication state only (read on every request in tests; a process
+        # reads it at most every STATE_INTERVAL, so mostly no query at all).
         assert count_queries(client, path) == 1, path
 
 
