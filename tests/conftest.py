@@ -8,10 +8,13 @@ The role users, and what each may do:
 - anonymous (``client`` without login): the public, who only read what is published.
 """
 
+import uuid
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.db import connection
 
 from pdca import public_cache
 from pdca.loading import load_plan
@@ -22,6 +25,15 @@ from priorities.permissions import DEPARTMENT_HEAD_GROUP, DX_STAFF_GROUP
 from priorities.roles import ensure_roles, system_user
 
 PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """The URL of a Redis of this test process's own (tests/redis_server.py): never skipped."""
+    from tests.redis_server import private_redis
+
+    with private_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -42,6 +54,34 @@ def _empty_cache(monkeypatch):
     yield
     cache.clear()
     public_cache.forget()
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path):
+    """An empty database of the test's own (for other processes), on the engine the suite runs on, removed afterwards."""
+    if connection.vendor != "postgresql":
+        yield f"sqlite:///{tmp_path / 'apps.sqlite3'}"
+        return
+    import psycopg
+
+    params = settings.DATABASES["default"]
+    name = f"test_apps_{uuid.uuid4().hex[:12]}"
+    admin = psycopg.connect(
+        dbname="postgres",
+        user=params["USER"],
+        password=params["PASSWORD"],
+        host=params["HOST"] or "127.0.0.1",
+        port=params["PORT"] or 5432,
+        autocommit=True,
+    )
+    admin.execute(f'CREATE DATABASE "{name}"')
+    host = params["HOST"] or "127.0.0.1"
+    port = params["PORT"] or 5432
+    try:
+        yield f"postgres://{params['USER']}:{params['PASSWORD']}@{host}:{port}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
 
 
 def make_user(django_user_model, username, *, group=None, departments=(), **extra):

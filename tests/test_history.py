@@ -127,22 +127,37 @@ RECORDED_MODELS = ["Actual", "CostRecord", "System", "Evaluation", "Kpi", "Prior
 
 
 def test_app_code_never_bypasses_the_history_with_bulk_writes():
-    """Bulk writes only through simple-history's helpers, which write a history row for each
-    object (shizuoka_dx.history.create_all_recorded / update_all_recorded)."""
+    """Bulk writes to a recorded model only through simple-history's helpers, which write a
+    history row for each object (shizuoka_dx.history.create_all_recorded /
+    update_all_recorded). Models kept without history (a background job's progress) may be
+    updated in bulk; a line that names no model counts as an offence."""
+    from django.apps import apps
+
+    unrecorded = {
+        model.__name__
+        for model in apps.get_models()
+        if not hasattr(model, "history") and not model.__name__.startswith("Historical")
+    }
     offenders = []
     for app in ["priorities", "kpis", "systems", "pdca", "shizuoka_dx"]:
         for path in Path(settings.BASE_DIR, app).rglob("*.py"):
             if "migrations" in path.parts:
                 continue
-            text = path.read_text(encoding="utf-8")
-            for pattern in [
-                r"\)\.update\(",
-                r"\.objects\.update\(",
-                r"bulk_create(?!_with_history)",
-                r"bulk_update(?!_with_history)",
-            ]:
-                if re.search(pattern, text):
-                    offenders.append(f"{path.relative_to(settings.BASE_DIR)}: {pattern}")
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                for pattern in [
+                    r"\)\.update\(",
+                    r"\.objects\.update\(",
+                    r"bulk_create(?!_with_history)",
+                    r"bulk_update(?!_with_history)",
+                ]:
+                    if not re.search(pattern, line):
+                        continue
+                    model = re.search(r"(\w+)\.objects", line)
+                    if model and model.group(1) in unrecorded:
+                        continue
+                    offenders.append(
+                        f"{path.relative_to(settings.BASE_DIR)}:{number}: {line.strip()}"
+                    )
     assert offenders == []
 
 

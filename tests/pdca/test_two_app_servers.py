@@ -23,7 +23,6 @@ import uuid
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from openpyxl import load_workbook
 
 WAIT = 60  # seconds: a guard against a hung test, never part of the expected timing
@@ -37,35 +36,7 @@ def free_port():
 
 
 @pytest.fixture
-def database_url(tmp_path):
-    """A database of the test's own, on the engine the suite runs on, removed afterwards."""
-    if connection.vendor != "postgresql":
-        yield f"sqlite:///{tmp_path / 'apps.sqlite3'}"
-        return
-    import psycopg
-
-    params = settings.DATABASES["default"]
-    name = f"test_apps_{uuid.uuid4().hex[:12]}"
-    admin = psycopg.connect(
-        dbname="postgres",
-        user=params["USER"],
-        password=params["PASSWORD"],
-        host=params["HOST"] or "127.0.0.1",
-        port=params["PORT"] or 5432,
-        autocommit=True,
-    )
-    admin.execute(f'CREATE DATABASE "{name}"')
-    host = params["HOST"] or "127.0.0.1"
-    port = params["PORT"] or 5432
-    try:
-        yield f"postgres://{params['USER']}:{params['PASSWORD']}@{host}:{port}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
-
-
-@pytest.fixture
-def cluster(database_url, tmp_path):
+def cluster(scratch_database_url, tmp_path):
     """Two app servers and a worker on one database: (first URL, second URL)."""
     env = {
         key: value
@@ -74,7 +45,7 @@ def cluster(database_url, tmp_path):
     }
     env.update(
         DJANGO_SETTINGS_MODULE="shizuoka_dx.settings",
-        DATABASE_URL=database_url,
+        DATABASE_URL=scratch_database_url,
         DEBUG="true",  # plain HTTP and the demo users; nothing else differs here
         BACKGROUND_IMPORT_KB="1",  # a file of 1 KB or more goes to the worker
         WEB_CONCURRENCY="1",

@@ -2,23 +2,11 @@
 otherwise; sessions stay in the database either way."""
 
 import os
-import socket
 import subprocess
 import sys
 import uuid
 
-import pytest
 from django.conf import settings
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def redis_answers():
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def in_new_process(code, **environ):
@@ -46,21 +34,17 @@ def test_without_redis_url_the_cache_is_local_memory_and_sessions_the_database()
     )
 
 
-@pytest.mark.skipif(
-    not redis_answers() and os.environ.get("CI") != "true",
-    reason="no Redis on 127.0.0.1:6379 (.ci/run starts one)",
-)
-def test_with_redis_url_two_processes_share_one_cache():
+def test_with_redis_url_two_processes_share_one_cache(redis_url):
     key = f"test-shared-{uuid.uuid4().hex}"
     written = in_new_process(
         "from django.core.cache import cache, caches\n"
         f"cache.set({key!r}, 'written by the first app server', 60)\n"
         "print(type(caches['default']).__name__)",
-        REDIS_URL=REDIS_URL,
+        REDIS_URL=redis_url,
     )
     assert written == "RedisCache"
     read = in_new_process(
         f"from django.core.cache import cache\nprint(cache.get({key!r}))\ncache.delete({key!r})",
-        REDIS_URL=REDIS_URL,
+        REDIS_URL=redis_url,
     )
     assert read == "written by the first app server"
