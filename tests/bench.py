@@ -34,6 +34,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -419,37 +420,47 @@ def section_publish(context) -> None:
 
 
 def section_public(context) -> None:
-    """The public pages beside a trivial view of the same size under gunicorn: the figures of
-    ``tests/bench_public.py`` (another script, run as it is) when it is there."""
-    script = ROOT / "tests" / "bench_public.py"
-    print("## Public pages: requests per second beside a trivial view of the same size")
-    if not script.exists():
-        print("  (tests/bench_public.py がないため省略)\n")
-        return
+    """The public pages beside a trivial view of the same size under gunicorn, as `make serve`
+    runs them (tests/bench_public.py): on SQLite with each worker's memory as the cache, and,
+    when PostgreSQL answers, in production's shape: PostgreSQL and Redis (a redis-server of the
+    run's own, tests/redis_server.py)."""
     sys.path.insert(0, str(ROOT))
-    try:
-        from tests import bench_public
+    from tests import bench_public
+    from tests.redis_server import private_redis
 
-        results = bench_public.measure(log=lambda line: None)
-    except Exception as exc:  # its own printout instead, whatever the reason
-        print(f"  ({type(exc).__name__}: {exc}; running the script instead)")
-        subprocess.run([PYTHON, str(script)], cwd=ROOT, check=False)
-        print()
-        return
-    table(
-        ["page", "size", "page", "trivial view", "ratio", "errors"],
-        [
+    shapes = [("SQLite, cache in memory", None, False)]
+    if "PostgreSQL" in context["backends"]:
+        server = context["urls"][context["factors"][0]]["PostgreSQL"]
+        shapes.append(("PostgreSQL + Redis", server, True))
+    for label, database_url, with_redis in shapes:
+        print(f"## Public pages ({label}): requests per second beside a trivial view")
+        with tempfile.TemporaryDirectory() as folder, private_redis(Path(folder)) as redis_url:
+            results = bench_public.measure(
+                database_url=database_url,
+                redis_url=redis_url if with_redis else None,
+                log=lambda line: None,
+            )
+        for static in [r for r in results if r.get("kind") == "static"]:
+            print(
+                f"  static files with DEBUG=false: {static['path']} answered {static['status']},"
+                f" {'hashed name' if static['hashed'] else 'NOT hashed'}, {static['encoding']},"
+                f" Cache-Control: {static['cache_control']}"
+            )
+        results = [r for r in results if r.get("kind") != "static"]
+        table(
+            ["page", "size", "page", "trivial view", "ratio", "errors"],
             [
-                r["path"],
-                f"{r['bytes']:,} B",
-                f"{r['page_rps']:,.0f} req/s",
-                f"{r['trivial_rps']:,.0f} req/s",
-                f"{r['ratio']:.0%}",
-                str(r["errors"]),
-            ]
-            for r in results
-        ],
-    )
+                [
+                    r["path"],
+                    f"{r['bytes']:,} B",
+                    f"{r['page_rps']:,.0f} req/s",
+                    f"{r['trivial_rps']:,.0f} req/s",
+                    f"{r['ratio']:.0%}",
+                    str(r["errors"]),
+                ]
+                for r in results
+            ],
+        )
 
 
 SECTIONS = {
