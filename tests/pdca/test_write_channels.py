@@ -21,6 +21,7 @@ from django.contrib.admin.models import LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from kpis.models import Actual, Kpi
 from pdca.admin import ActualAdmin
@@ -1074,3 +1075,13 @@ class TestYears:
         assert (second.version, second.published_by) == (2, system_user())
         reason = latest_history(second).history_change_reason
         assert reason == "令和7年度（2025年度）を公表（第2版）"
+
+
+def test_the_publish_command_says_when_in_japan_time(db):
+    approve_all(R7)
+    out = io.StringIO()
+    call_command("publish_fiscal_year", "R7", stdout=out)
+    snapshot = PublishedSnapshot.objects.get()
+    local = timezone.localtime(snapshot.published_at)
+    assert f"（第1版、{local:%Y-%m-%d %H:%M}）" in out.getvalue()
+    assert local.utcoffset().total_seconds() == 9 * 3600

@@ -1,5 +1,6 @@
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from pdca.services.publication import PublishBlocked, publish_fiscal_year
 from priorities.roles import command_user
@@ -49,6 +50,6 @@ class Command(BaseCommand):
             ) from None
         self.stdout.write(
             self.style.SUCCESS(
-                f"{format_fiscal_year(year)}の進捗を公表しました（第{snapshot.version}版、{snapshot.published_at:%Y-%m-%d %H:%M}）。"
+                f"{format_fiscal_year(year)}の進捗を公表しました（第{snapshot.version}版、{timezone.localtime(snapshot.published_at):%Y-%m-%d %H:%M}）。"
             )
         )
