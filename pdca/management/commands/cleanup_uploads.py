@@ -1,11 +1,12 @@
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from pdca.models import BackgroundJob
 from pdca.uploads import PENDING_HOURS, remove_older_than
+from shizuoka_dx.commands import Command as BaseCommand
 
 
 class Command(BaseCommand):
