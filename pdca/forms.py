@@ -94,7 +94,7 @@ class TemplateForm(forms.Form):
 
     def clean_fiscal_year(self):
         try:
-            return parse_fiscal_year(self.cleaned_data["fiscal_year"])
+            return check_cycle_year(parse_fiscal_year(self.cleaned_data["fiscal_year"]))
         except FiscalYearError as exc:
             raise forms.ValidationError(str(exc)) from None
 

@@ -63,7 +63,7 @@ def dashboard(request):
     year_error = ""
     if request.GET.get("fy"):
         try:
-            year = parse_fiscal_year(request.GET["fy"])
+            year = check_cycle_year(parse_fiscal_year(request.GET["fy"]))
         except FiscalYearError as exc:
             year_error = str(exc)
     grade = request.GET.get("grade") if request.GET.get("grade") in GRADES else None

@@ -26,6 +26,12 @@ def test_a_bad_year_is_explained(staff_client):
     assert "年度として読めません" in page
 
 
+def test_a_year_outside_the_plan_is_explained_not_shown(staff_client):
+    page = staff_client.get("/staff/?fy=2099").content.decode()
+    assert "令和81年度（2099年度）はこの計画の評価・公表の対象ではありません" in page
+    assert "令和6年度から令和9年度までの年度を選んでください" in page
+
+
 def test_the_dashboard_filters_by_pillar_and_department(staff_client):
     page = staff_client.get("/staff/?pillar=2").content.decode()
     assert "/staff/items/2-1/" in page and "/staff/items/1-1/" not in page

@@ -32,6 +32,18 @@ def test_a_head_downloads_their_departments_template(client, head_a):
     assert not any(cell.startswith("1-1-K") for cell in cells)
 
 
+def test_a_template_for_a_year_outside_the_plan_is_refused_with_the_years_to_choose(client, head_a):
+    client.force_login(head_a)
+    department = Department.objects.get(name="危機管理課")
+    response = client.get(
+        f"/staff/actuals/template.xlsx?fiscal_year=2099&department={department.pk}"
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "はこの計画の評価・公表の対象ではありません" in page
+    assert "令和6年度から令和9年度までの年度を選んでください" in page
+
+
 def test_preview_then_confirm_saves_and_says_what_changed(client, head_a):
     client.force_login(head_a)
     response = upload(client, CSV.format(rows="1-3-K02,R7,１０時間,速報\r\n"))
