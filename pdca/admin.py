@@ -166,6 +166,15 @@ class ThroughService(SaysWhyRefused):
             return False
         return obj is None or self.refusal_to_delete(obj, request.user) is None
 
+    def delete_view(self, request, object_id, extra_context=None):
+        """A delete the service refuses answers 403 with the service's reason, not a bare 403."""
+        obj = self.get_object(request, admin.utils.unquote(object_id))
+        if obj is not None and super().has_delete_permission(request, obj):
+            message = self.refusal_to_delete(obj, request.user)
+            if message:
+                raise PermissionDenied(message)
+        return super().delete_view(request, object_id, extra_context)
+
 
 class ServiceWriteAdmin(ThroughService, ImportExportMixin, SimpleHistoryAdmin):
     """A yearly figure's admin (actuals, costs): written through its service, from the version

@@ -210,4 +210,7 @@ def page_not_found(request, exception):
 
 
 def permission_denied(request, exception):
-    return render(request, "403.html", status=403)
+    # Our own refusals carry a Japanese reason; Django's bare PermissionDenied carries none.
+    args = getattr(exception, "args", ())
+    message = args[0] if args and isinstance(args[0], str) else ""
+    return render(request, "403.html", {"message": message}, status=403)
