@@ -4,8 +4,6 @@ cookie, no Vary: Cookie, an ETag, and at most one query."""
 
 import json
 import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -19,6 +17,7 @@ from pdca.models import PublishedSnapshot
 from pdca.services.publication import remove_demo_publications
 from priorities.models import PriorityItem
 from priorities.roles import system_user
+from tests.helpers import run_python
 
 pytestmark = pytest.mark.django_db
 
@@ -293,25 +292,9 @@ def test_with_redis_edits_and_publications_in_other_processes_show_at_once(
         DEBUG="true",
     )
     # A database of its own on the suite's engine, holding the plan as load_plan leaves it.
-    for command in (["migrate", "--noinput"], ["load_plan"]):
-        loaded = subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=settings.BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert loaded.returncode == 0, loaded.stderr
-    done = subprocess.run(
-        [sys.executable, "-c", APP_PROCESS],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    run_python(env, "manage.py", "migrate", "--noinput")
+    run_python(env, "manage.py", "load_plan")
+    done = run_python(env, "-c", APP_PROCESS, timeout=120)
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen == {
         "title_before": True,

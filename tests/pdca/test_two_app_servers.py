@@ -25,6 +25,8 @@ import pytest
 from django.conf import settings
 from openpyxl import load_workbook
 
+from tests.helpers import run_python
+
 WAIT = 60  # seconds: a guard against a hung test, never part of the expected timing
 PASSWORD = "shizuoka-demo-2025"  # create_demo_users
 
@@ -51,15 +53,7 @@ def cluster(scratch_database_url, tmp_path):
         WEB_CONCURRENCY="1",
     )
     for command in (["migrate", "--noinput"], ["load_plan"], ["create_demo_users"]):
-        done = subprocess.run(
-            [sys.executable, "manage.py", *command],
-            cwd=settings.BASE_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr
+        run_python(env, "manage.py", *command)
     processes = []
     logs = []
 
