@@ -173,7 +173,11 @@ def _apply(changes, *, user, reason, demo, dry_run=False) -> ActualsResult:
     pairs = {(change.kpi.pk, change.fiscal_year) for change in changes}
     # The KPI rows first: a move of the KPI to another item (pdca/services/placements.py) locks
     # them too, so the items read next are the ones the KPI stays on until this commits.
-    list(Kpi.objects.select_for_update(of=("self",)).filter(pk__in=kpis).order_by("pk"))
+    list(
+        Kpi.objects.select_for_update(of=("self",))
+        .filter(pk__in={kpi_id for kpi_id, _ in pairs})
+        .order_by("pk")
+    )
     locks = evaluations_over(pairs, for_update=True)
     kpi_ids = {kpi_id for kpi_id, _ in pairs}
     existing = {
