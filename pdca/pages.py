@@ -95,16 +95,22 @@ class RoadmapRows:
 
 
 @dataclass(frozen=True)
+class YearCell:
+    """One FY column of a KPI row: the actual (None: none entered), or not published."""
+
+    fiscal_year: int
+    actual: Measurement | None
+    unpublished: bool = False
+
+
+@dataclass(frozen=True)
 class KpiRow:
     """One KPI placement of the item (or an initiative without KPIs: ``kpi`` None)."""
 
     initiative: InitiativeView
     kpi: KpiView | None
-    cells: list[Measurement | None] = field(default_factory=list)  # one per FY column
-
-    @property
-    def latest(self) -> Measurement | None:
-        return self.kpi.latest if self.kpi else None
+    cells: list[YearCell] = field(default_factory=list)  # one per FY column
+    current: Measurement | None = None  # the actual of the page's year
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,8 @@ class ItemPage:
     tools: list[ToolView]
     systems: list[SystemCard]
     evaluation: PublishedEvaluation | None = None
+    fiscal_year: int | None = None  # the page's year: every roll-up on it is of this year
+    published: bool = True  # False: the item was not approved when its year was published
 
     @property
     def kpi_table_width(self) -> int:
@@ -240,15 +248,30 @@ def roadmap_rows(spans: list[RoadmapSpan], years: list[int]) -> list[list[Roadma
     return rows or [[RoadmapCell("", len(years))]]
 
 
-def kpi_table(initiatives: list[InitiativeView], years: list[int]) -> list[KpiRow]:
-    """One row per KPI placement, with its actual (or None) in each FY column."""
+def kpi_table(
+    initiatives: list[InitiativeView],
+    years: list[int],
+    fiscal_year: int | None = None,
+    published: bool = True,
+) -> list[KpiRow]:
+    """One row per KPI placement, with its actual (or None) in each FY column and the actual of
+    the page's ``fiscal_year``. An item not ``published`` for that year shows no figure of it,
+    not even a repeated KPI's that another item published."""
     rows = []
     for initiative in initiatives:
         if not initiative.kpis:
             rows.append(KpiRow(initiative, None))
         for kpi in initiative.kpis:
             by_year = {actual.fiscal_year: actual for actual in kpi.actuals}
-            rows.append(KpiRow(initiative, kpi, [by_year.get(year) for year in years]))
+            hidden = {fiscal_year} if not published else set()
+            cells = [
+                YearCell(year, None, unpublished=True)
+                if year in hidden
+                else YearCell(year, by_year.get(year))
+                for year in years
+            ]
+            current = None if fiscal_year in hidden else by_year.get(fiscal_year)
+            rows.append(KpiRow(initiative, kpi, cells, current))
     return rows
 
 
@@ -262,7 +285,12 @@ def _item_page(*, initiatives, entry_years, actual_years, **fields) -> ItemPage:
             for initiative in initiatives
         ],
         kpi_years=kpi_years,
-        kpi_rows=kpi_table(initiatives, kpi_years),
+        kpi_rows=kpi_table(
+            initiatives,
+            kpi_years,
+            fields.get("fiscal_year"),
+            fields.get("published", True),
+        ),
         **fields,
     )
 
@@ -372,6 +400,8 @@ def item_from_snapshot(document: dict, code: str) -> ItemPage | None:
     summary = item["summary"]
     evaluation = item.get("evaluation")
     return _item_page(
+        fiscal_year=document["summary"]["fiscal_year"],
+        published=summary.get("published", True),
         code=item["code"],
         title=item["title"],
         pillar=PillarView(pillar["number"], pillar["title"]),

@@ -32,6 +32,8 @@ def kpi_detail(request, code, kpi_code):
     context = kpi_page(kpi_from_snapshot(kpi), ItemRef(item["code"], item["title"]))
     context["staff"] = False
     context["contains_demo_data"] = document.get("contains_demo_data", False)
+    context["page_year"] = document["summary"]["fiscal_year"]
+    context["page_year_source"] = "published" if document.get("published_fiscal_year") else "plan"
     return render(request, "kpis/detail.html", context)
 
 

@@ -65,11 +65,24 @@ def index_context(document: dict) -> dict:
         {**pillar, "item_entries": [items[code] for code in pillar["items"]]}
         for pillar in document["pillars"]
     ]
+    summary = document["summary"]
+    unpublished = set(summary.get("unpublished_items") or ())
     return {
         "document": document,
         "pillars": pillars,
-        "grade_chart": grade_figure(document["summary"]["grades"]),
+        "grade_chart": grade_figure(summary["grades"]),
+        "counted_kpis": sum(summary["grades"].values()),
+        "unpublished_kpis": sum(items[code]["summary"]["kpi_count"] for code in unpublished),
+        **_page_year(document),
         **_archive(document),
+    }
+
+
+def _page_year(document: dict) -> dict:
+    """The one fiscal year every figure of a public page is of (stated at its top)."""
+    return {
+        "page_year": document["summary"]["fiscal_year"],
+        "page_year_source": "published" if document.get("published_fiscal_year") else "plan",
     }
 
 
@@ -96,6 +109,7 @@ def item_context(document: dict, code: str) -> dict:
         "previous_code": codes[position - 1] if position > 0 else None,
         "next_code": codes[position + 1] if position + 1 < len(codes) else None,
         "staff": False,
+        **_page_year(document),
         **_archive(document),
     }
 

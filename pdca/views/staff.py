@@ -123,6 +123,8 @@ def item_detail(request, code):
     context = {
         "item": page,
         "staff": True,
+        "page_year": page.fiscal_year,
+        "page_year_source": "live",
         "contains_demo_data": contains_demo_data(),
         "evaluations": evaluations.order_by("-fiscal_year"),
         "evaluation_years": page.kpi_years,
