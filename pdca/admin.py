@@ -52,7 +52,9 @@ class RecordedChangeForm(forms.ModelForm):
     change_reason = forms.CharField(
         label="変更の理由", max_length=200, help_text="履歴に残ります（例: 所管課からの訂正依頼）。"
     )
-    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    seen_version = forms.IntegerField(
+        label="開いたときの版", widget=forms.HiddenInput, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -216,12 +216,25 @@ def opendata_csv(request):
     return response
 
 
-def page_not_found(request, exception):
-    # Only our own Http404 messages are shown; Django's resolver passes a dict of tried patterns.
+def japanese_message(exception) -> str:
+    """The message an Http404 or PermissionDenied carries, when it is one of ours (Japanese).
+    Django's own (「No PriorityItem matches the given query.」, the resolver's dict of tried
+    patterns) are never shown."""
     args = getattr(exception, "args", ())
     message = args[0] if args and isinstance(args[0], str) else ""
-    return render(request, "404.html", {"message": message}, status=404)
+    if not any("\u3040" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in message):
+        return ""
+    return message
+
+
+def page_not_found(request, exception):
+    return render(request, "404.html", {"message": japanese_message(exception)}, status=404)
 
 
 def permission_denied(request, exception):
-    return render(request, "403.html", status=403)
+    """403, with the reason when the refusal gives one in Japanese."""
+    return render(request, "403.html", {"message": japanese_message(exception)}, status=403)
+
+
+def bad_request(request, exception):
+    return render(request, "400.html", status=400)

@@ -1056,7 +1056,9 @@ class TestYears:
 
     def test_a_department_head_cannot_publish(self, client, head_a):
         approve_all(R7)
-        response = login(client, head_a).post("/staff/publish/", {"fiscal_year": "R7"})
+        response = login(client, head_a).post(
+            "/staff/publish/", {"confirmed": "True", "fiscal_year": "R7"}
+        )
         assert response.status_code == 403
         with pytest.raises(CommandError, match="「kiki-head」には公表する権限がありません"):
             call_command("publish_fiscal_year", "R7", "--user", "kiki-head")
@@ -1065,7 +1067,10 @@ class TestYears:
     def test_republishing_adds_a_version_and_keeps_the_first(self, client, dx_staff):
         approve_all(R7)
         login(client, dx_staff)
-        assert client.post("/staff/publish/", {"fiscal_year": "R7"}).status_code == 302
+        assert (
+            client.post("/staff/publish/", {"confirmed": "True", "fiscal_year": "R7"}).status_code
+            == 302
+        )
         first = PublishedSnapshot.objects.get()
         assert (first.version, first.published_by) == (1, dx_staff)
         call_command("publish_fiscal_year", "R7", stdout=io.StringIO())
