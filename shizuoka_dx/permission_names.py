@@ -33,7 +33,6 @@ def _rename(using, apps):
         Permission = apps.get_model("auth", "Permission")
     except LookupError:
         return
-    renamed = []
     for permission in Permission.objects.using(using).select_related("content_type"):
         action, _, model_name = permission.codename.partition("_")
         if action not in ACTIONS:
@@ -47,5 +46,4 @@ def _rename(using, apps):
         name = permission_name(action, readable_name(model))[:255]
         if permission.name != name:
             permission.name = name
-            renamed.append(permission)
-    Permission.objects.using(using).bulk_update(renamed, ["name"])
+            permission.save(using=using, update_fields=["name"])

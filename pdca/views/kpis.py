@@ -83,7 +83,10 @@ def kpi_history(kpi: Kpi):
             return f"{format_fiscal_year(record.fiscal_year)}の実績"
         return "KPIの定義"
 
-    return entries(records, describe=describe)[:50]
+    def unit_of(record, name):
+        return kpi.unit if name in ("value", "baseline_value", "target_value") else ""
+
+    return entries(records, describe=describe, unit_of=unit_of)[:50]
 
 
 def _entered_unlocked(kpi: Kpi, form: ActualForm) -> Actual | None:

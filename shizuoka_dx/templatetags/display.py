@@ -101,4 +101,6 @@ def person(user):
     """A user's name as people know it (full name, else user name); － for nobody."""
     if user is None:
         return "－"
-    return user.get_full_name() or user.username
+    from shizuoka_dx.history import person_name
+
+    return person_name(user)

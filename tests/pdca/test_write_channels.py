@@ -148,11 +148,11 @@ class TestKpiPage:
         assert "現在の値は「12」" in page(response)
         assert value_of() == Decimal(12)
 
-    def test_a_new_entry_over_an_existing_one_is_refused(self, client, head_a):
+    def test_a_new_entry_over_an_existing_one_shows_it_first(self, client, head_a):
         actual()
         response = post_kpi(login(client, head_a), value="8", version="")
         assert response.status_code == 400
-        assert "この年度の実績はすでに登録されています" in page(response)
+        assert "の実績はすでに「10」と入力されています" in page(response)
         assert value_of() == Decimal(10)
 
     def test_a_success_records_who_and_why_and_clears_the_demo_flag(self, client, head_a):
