@@ -117,6 +117,7 @@ def trend_figure(spec: KpiSpec, *, unit: str, actuals: Iterable[tuple]) -> dict:
             tickmode="array",
             tickvals=years,
             ticktext=[_fy_label(y) for y in years],
+            range=[years[0] - 0.5, years[-1] + 0.5],  # the first year clear of the value ticks
         ),
         yaxis=axis(grid=True, rangemode="tozero", ticksuffix=unit_suffix(unit), tickformat=",~r"),
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
