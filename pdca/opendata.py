@@ -220,6 +220,8 @@ def build_document(
                                 "fiscal_year": entry.fiscal_year,
                                 "until_fiscal_year": entry.until_fiscal_year,
                                 "text": entry.text,
+                                "year_inferred": entry.year_inferred,
+                                "year_note": entry.year_note or None,
                             }
                             for entry in initiative.roadmap.all()
                         ],

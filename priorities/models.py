@@ -194,6 +194,10 @@ class RoadmapEntry(models.Model):
         "終了年度", null=True, blank=True, validators=[validate_fiscal_year]
     )
     text = models.CharField("内容", max_length=300)
+    # The text extraction of the plan keeps no column positions: a year read from the order and
+    # meaning of the phrases (not printed beside them) is a reading, shown as 「推定」.
+    year_inferred = models.BooleanField("年度は推定", default=False)
+    year_note = models.CharField("年度の推定の理由", max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:
