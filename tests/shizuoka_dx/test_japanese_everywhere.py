@@ -26,7 +26,8 @@ PLAN_WORDS = {
 
 
 def english_words(html: str) -> set[str]:
-    html = re.sub(r"(?s)<script.*?</script>|<style.*?</style>", " ", html)
+    # scripts, styles, and values shown as data (a password hash's fragments in <bdi>)
+    html = re.sub(r"(?s)<script.*?</script>|<style.*?</style>|<bdi>.*?</bdi>", " ", html)
     text = re.sub(r"&[a-z]+;|&#\d+;|\S+@\S+", " ", re.sub(r"<[^>]+>", " ", html))
     return set(re.findall(r"[A-Za-z]{3,}(?: [A-Za-z]{2,})*", text)) - PLAN_WORDS
 
