@@ -19,7 +19,7 @@ from kpis.calculations import (
 )
 from shizuoka_dx.charts import axis, base_layout, figure, plain
 from shizuoka_dx.fiscal import short_fiscal_year
-from shizuoka_dx.numbers import plain_number
+from shizuoka_dx.numbers import display_unit, plain_number
 
 COLORS = {
     "A": "#197a4b",
@@ -110,16 +110,25 @@ def trend_figure(spec: KpiSpec, *, unit: str, actuals: Iterable[tuple]) -> dict:
         )
     years = sorted({start_year, spec.target_fiscal_year or start_year, *(p[0] for p in points)})
     years = list(range(min(years), max(years) + 1))
+    # No axis titles under or beside the ticks (on a 390 px phone they ran into the year labels):
+    # the ticks say the year, the value ticks carry the unit, the legend sits above the plot.
     layout = base_layout(
         xaxis=axis(
-            "年度",
             tickmode="array",
             tickvals=years,
             ticktext=[_fy_label(y) for y in years],
+            range=[years[0] - 0.5, years[-1] + 0.5],  # the first year clear of the value ticks
         ),
-        yaxis=axis(unit, grid=True, rangemode="tozero"),
+        yaxis=axis(grid=True, rangemode="tozero", ticksuffix=unit_suffix(unit), tickformat=",~r"),
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        margin={"l": 10, "r": 10, "t": 60, "b": 40},
     )
     return figure(traces, layout)
+
+
+def unit_suffix(unit: str) -> str:
+    """A unit (already escaped for the chart) as the value ticks show it: ％ → %."""
+    return display_unit(unit)
 
 
 def grade_figure(grades: dict) -> dict:

@@ -171,9 +171,14 @@ class KpiPlacement(models.Model):
     """Where a KPI is printed: its own initiative, and any initiative that repeats it (再掲/共通)."""
 
     initiative = models.ForeignKey(
-        "priorities.Initiative", on_delete=models.CASCADE, related_name="kpi_placements"
+        "priorities.Initiative",
+        verbose_name="取組",
+        on_delete=models.CASCADE,
+        related_name="kpi_placements",
     )
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="placements")
+    kpi = models.ForeignKey(
+        Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="placements"
+    )
     order = models.PositiveSmallIntegerField("取組の中での順番")
     note = models.CharField("記載（再掲・共通など）", max_length=20, blank=True)
     history = HistoricalRecords()
@@ -198,7 +203,9 @@ class ActualQuerySet(models.QuerySet):
 class Actual(models.Model):
     """The measured value of one KPI for one fiscal year (年度末の値; 累計KPIは年度末までの累計)."""
 
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="actuals")
+    kpi = models.ForeignKey(
+        Kpi, verbose_name="KPI", on_delete=models.CASCADE, related_name="actuals"
+    )
     fiscal_year = models.PositiveSmallIntegerField("年度", validators=[validate_fiscal_year])
     value = models.DecimalField("実績値", max_digits=18, decimal_places=4, null=True, blank=True)
     stage = models.CharField("段階", max_length=5, choices=Stage.choices, blank=True)

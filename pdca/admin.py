@@ -15,7 +15,6 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
 from kpis.admin import KpiAdmin
 from kpis.models import Actual, Kpi, KpiPlacement
@@ -38,7 +37,7 @@ from pdca.services.placements import (
     system_placement_refusal,
     system_placements_save,
 )
-from shizuoka_dx.admin import RecordedAdmin
+from shizuoka_dx.admin import HistoryAdmin, RecordedAdmin
 from shizuoka_dx.resources import FORMATS
 from systems.admin import SystemAdmin
 from systems.models import CostRecord, System, SystemPlacement
@@ -52,7 +51,9 @@ class RecordedChangeForm(forms.ModelForm):
     change_reason = forms.CharField(
         label="変更の理由", max_length=200, help_text="履歴に残ります（例: 所管課からの訂正依頼）。"
     )
-    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    seen_version = forms.IntegerField(
+        label="開いたときの版", widget=forms.HiddenInput, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,7 +177,7 @@ class ThroughService(SaysWhyRefused):
         return super().delete_view(request, object_id, extra_context)
 
 
-class ServiceWriteAdmin(ThroughService, ImportExportMixin, SimpleHistoryAdmin):
+class ServiceWriteAdmin(ThroughService, ImportExportMixin, HistoryAdmin):
     """A yearly figure's admin (actuals, costs): written through its service, from the version
     shown, with a reason; admin import and export too."""
 
@@ -458,7 +459,7 @@ class SystemWithPlacementsAdmin(WithPlacements, SystemAdmin):
     save_placements = staticmethod(system_placements_save)
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(HistoryAdmin):
     """Readable, history included; nothing is written here. simple_history's "revert" form
     (``<pk>/history/<id>/``) saves on POST with only the view permission, so it is refused."""
 

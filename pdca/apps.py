@@ -1,5 +1,5 @@
 from django.apps import AppConfig, apps
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 # The apps whose records make up the plan: the public pages drawn from the plan-only document
 # (before the first publication) change with them. Yearly figures (actuals, cost records) are not
@@ -38,6 +38,9 @@ class PdcaConfig(AppConfig):
 
     def ready(self):
         from pdca import public_cache
+        from shizuoka_dx.permission_names import japanese_permission_names
+
+        post_migrate.connect(japanese_permission_names, dispatch_uid="japanese-permission-names")
 
         # Hash the code that draws the public pages as the process starts (about 5 ms), before
         # a deployment can replace the files under a worker that has not yet served a page.

@@ -37,6 +37,8 @@ class PublishForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="すべての項目が承認済みなら空欄のままにしてください。記入した理由は公開ページに表示されます。",
     )
+    # Set by the confirmation page: the first press shows what will be published.
+    confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_fiscal_year(self):
         try:

@@ -281,6 +281,8 @@ class _Loader:
                     "fiscal_year": entry.get("fiscal_year"),
                     "until_fiscal_year": entry.get("until_fiscal_year"),
                     "text": entry["text"],
+                    "year_inferred": bool(entry.get("year_inferred")),
+                    "year_note": entry.get("year_note") or "",
                 },
             )
         self.prune(initiative.roadmap.filter(order__gt=len(roadmap)))

@@ -31,7 +31,9 @@ class Evaluation(models.Model):
         APPROVED = "approved", "承認済み"
         PUBLISHED = "published", "公表済み"
 
-    item = models.ForeignKey(PriorityItem, on_delete=models.CASCADE, related_name="evaluations")
+    item = models.ForeignKey(
+        PriorityItem, verbose_name="重点項目", on_delete=models.CASCADE, related_name="evaluations"
+    )
     fiscal_year = models.PositiveSmallIntegerField("年度", validators=[validate_fiscal_year])
     status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.DRAFT)
     quantitative = models.TextField(

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from kpis.calculations import Summary, combine
 from kpis.models import DEMO_NOTICE, Direction, Operator
-from kpis.progress import evaluations, summarize_kpis
+from kpis.progress import evaluations, latest_year, summarize_kpis
 from kpis.selectors import item_kpis, plan_items
 from priorities.models import Plan
 from shizuoka_dx.numbers import plain_number
@@ -112,12 +112,22 @@ def system_json(system) -> dict:
     }
 
 
-def plan_summary(pillar_summaries, kpis) -> Summary:
-    """The whole plan: progress is the mean of the pillars; grades count each KPI once,
-    at the latest FY that has any actual."""
-    by_kpis = summarize_kpis(kpis)
-    progress = combine(pillar_summaries).progress
-    return Summary(by_kpis.fiscal_year, progress, by_kpis.grades)
+def unpublished_summary_json(fiscal_year, kpi_count: int) -> dict:
+    """An item whose year is not published (not approved when the year was published): no
+    progress and no grade, only how many KPIs it has."""
+    return {
+        "fiscal_year": fiscal_year,
+        "progress_percent": None,
+        "grades": {},
+        "unmeasured": 0,
+        "kpi_count": kpi_count,
+        "published": False,
+    }
+
+
+def year_summary(summary: Summary, fiscal_year) -> Summary:
+    """A roll-up stated for the page's year even when none of its items has a figure then."""
+    return Summary(fiscal_year, summary.progress, summary.grades)
 
 
 def evaluation_json(evaluation) -> dict:
@@ -140,14 +150,26 @@ def build_document(
     actuals=None,
     costs=None,
     evaluations=None,
+    unpublished_items=(),
 ) -> dict:
     """The whole open-data document: live data, or what a publication shows.
 
     ``actuals`` and ``costs`` narrow what is shown (None: everything entered); ``evaluations``
     are the approved CHECK/ACT texts to include, one per item at most.
+
+    Every roll-up is of one fiscal year, the document's (``summary.fiscal_year``): the published
+    year, or (live data) the latest year any KPI has an actual for. An item of
+    ``unpublished_items`` (codes: not approved when its year was published) gets no progress
+    and no grade counts for that year, even where a KPI it repeats has a published actual; a
+    pillar's and the plan's roll-ups add up their published items (a KPI printed on two items
+    counts in both, so the plan's counts are the sum of its pillars').
     """
     plan = Plan.objects.order_by("pk").first()
     items = list(plan_items(actuals))
+    year = published_fiscal_year
+    if year is None:
+        year = latest_year(kpi for item in items for kpi in item_kpis(item))
+    unpublished = set(unpublished_items)
     evaluation_by_item = {e.item_id: e for e in (evaluations or [])}
     item_entries = []
     summaries_by_pillar: dict[int, list] = {}
@@ -155,8 +177,12 @@ def build_document(
     has_demo = False
     for item in items:
         kpis = item_kpis(item)
-        summary = summarize_kpis(kpis)
-        summaries_by_pillar.setdefault(item.pillar.number, []).append(summary)
+        if item.code in unpublished:
+            summary_entry = unpublished_summary_json(year, len(kpis))
+        else:
+            summary = summarize_kpis(kpis, year)
+            summaries_by_pillar.setdefault(item.pillar.number, []).append(summary)
+            summary_entry = summary_json(summary)
         pillars.setdefault(
             item.pillar.number,
             {"number": item.pillar.number, "title": item.pillar.title, "items": []},
@@ -194,6 +220,8 @@ def build_document(
                                 "fiscal_year": entry.fiscal_year,
                                 "until_fiscal_year": entry.until_fiscal_year,
                                 "text": entry.text,
+                                "year_inferred": entry.year_inferred,
+                                "year_note": entry.year_note or None,
                             }
                             for entry in initiative.roadmap.all()
                         ],
@@ -204,7 +232,7 @@ def build_document(
                     }
                     for initiative in item.initiatives.all()
                 ],
-                "summary": summary_json(summary),
+                "summary": summary_entry,
                 **(
                     {"evaluation": evaluation_json(evaluation_by_item[item.pk])}
                     if item.pk in evaluation_by_item
@@ -214,11 +242,11 @@ def build_document(
         )
     pillar_summaries = []
     for number, pillar in pillars.items():
-        pillar_summary = combine(summaries_by_pillar[number])
+        pillar_summary = year_summary(combine(summaries_by_pillar.get(number, [])), year)
         pillar_summaries.append(pillar_summary)
         pillar["summary"] = summary_json(pillar_summary)
-    distinct_kpis = list({kpi.pk: kpi for item in items for kpi in item_kpis(item)}.values())
-    overall = plan_summary(pillar_summaries, distinct_kpis)
+        pillar["summary"]["unpublished_items"] = [c for c in pillar["items"] if c in unpublished]
+    overall = year_summary(combine(pillar_summaries), year)
     systems = [system_json(system) for system in form2_systems(actuals, costs)]
     has_demo = has_demo or any(c["demo"] for s in systems for c in s["costs"])
     document = {
@@ -233,7 +261,11 @@ def build_document(
         "pillars": list(pillars.values()),
         "items": item_entries,
         "systems": systems,
-        "summary": summary_json(overall),
+        "summary": {
+            **summary_json(overall),
+            "distinct_kpi_count": len({k.pk for item in items for k in item_kpis(item)}),
+            "unpublished_items": sorted(unpublished),
+        },
         "contains_demo_data": has_demo,
     }
     if has_demo:

@@ -7,6 +7,7 @@ apart. Nothing here queries the database or computes a grade: the snapshot carri
 verdicts, and the models are evaluated by the engine through ``kpis.progress``.
 """
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -68,6 +69,8 @@ class RoadmapSpan:
     fiscal_year: int | None
     until_fiscal_year: int | None
     text: str
+    year_inferred: bool = False  # the year is a reading of the plan's text, not printed
+    year_note: str = ""  # why it was read so, where the reading has a reason of its own
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,56 @@ class RoadmapCell:
     text: str
     span: int
     unknown: bool = False  # the entry's FY is not known: it fills the row
+    inferred: bool = False  # its FY is a reading (「推定」)
+    note: int | None = None  # the number of its own note under the table
+
+
+@dataclass(frozen=True)
+class PrintedTable:
+    """A table the plan prints inside its Form ① text (5-2's survey): its bullets' cells are
+    separated by tabs. Header rows come first (until the first row of figures); in a header row
+    an empty cell after a filled one widens that one (the plan's merged heading)."""
+
+    header: list[list[tuple[str, int]]]  # (text, colspan)
+    rows: list[list[str]]  # the first cell heads its row
+
+
+def _is_figure(cell: str) -> bool:
+    return bool(re.fullmatch(r"[\d.,]+\s*[%％]?", cell.strip()))
+
+
+def printed_table(lines: list[str]) -> PrintedTable:
+    header, rows = [], []
+    for line in lines:
+        cells = line.split("\t")
+        if not rows and not all(_is_figure(cell) for cell in cells[1:] if cell):
+            merged: list[tuple[str, int]] = []
+            for cell in cells:
+                if not cell and merged and merged[-1][0]:
+                    merged[-1] = (merged[-1][0], merged[-1][1] + 1)
+                else:
+                    merged.append((cell, 1))
+            header.append(merged)
+        else:
+            rows.append(cells)
+    return PrintedTable(header, rows)
+
+
+def narrative_blocks(texts: list[str]) -> list[str | PrintedTable]:
+    """Form ① bullets as the page shows them: text, and each run of tab-separated bullets (a table
+    printed in the plan) as one table."""
+    blocks: list[str | PrintedTable] = []
+    run: list[str] = []
+    for text in [*texts, None]:
+        if text is not None and "\t" in text:
+            run.append(text)
+            continue
+        if run:
+            blocks.append(printed_table(run))
+            run = []
+        if text is not None:
+            blocks.append(text)
+    return blocks
 
 
 @dataclass(frozen=True)
@@ -95,16 +148,29 @@ class RoadmapRows:
 
 
 @dataclass(frozen=True)
+class RoadmapNote:
+    number: int
+    text: str
+    note: str
+
+
+@dataclass(frozen=True)
+class YearCell:
+    """One FY column of a KPI row: the actual (None: none entered), or not published."""
+
+    fiscal_year: int
+    actual: Measurement | None
+    unpublished: bool = False
+
+
+@dataclass(frozen=True)
 class KpiRow:
     """One KPI placement of the item (or an initiative without KPIs: ``kpi`` None)."""
 
     initiative: InitiativeView
     kpi: KpiView | None
-    cells: list[Measurement | None] = field(default_factory=list)  # one per FY column
-
-    @property
-    def latest(self) -> Measurement | None:
-        return self.kpi.latest if self.kpi else None
+    cells: list[YearCell] = field(default_factory=list)  # one per FY column
+    current: Measurement | None = None  # the actual of the page's year
 
 
 @dataclass(frozen=True)
@@ -181,11 +247,30 @@ class ItemPage:
     gap: list[str]
     roadmap_years: list[int]
     roadmap: list[RoadmapRows]
+    roadmap_notes: list[RoadmapNote]
     kpi_years: list[int]
     kpi_rows: list[KpiRow]
     tools: list[ToolView]
     systems: list[SystemCard]
     evaluation: PublishedEvaluation | None = None
+    fiscal_year: int | None = None  # the page's year: every roll-up on it is of this year
+    published: bool = True  # False: the item was not approved when its year was published
+
+    @property
+    def has_inferred_years(self) -> bool:
+        return any(cell.inferred for group in self.roadmap for row in group.rows for cell in row)
+
+    @property
+    def as_is_blocks(self) -> list[str | PrintedTable]:
+        return narrative_blocks(self.as_is)
+
+    @property
+    def to_be_blocks(self) -> list[str | PrintedTable]:
+        return narrative_blocks(self.to_be)
+
+    @property
+    def gap_blocks(self) -> list[str | PrintedTable]:
+        return narrative_blocks(self.gap)
 
     @property
     def kpi_table_width(self) -> int:
@@ -216,11 +301,15 @@ def kpi_columns(roadmap_years: list[int], actual_years) -> list[int]:
     return sorted(set(roadmap_years) | set(actual_years))
 
 
-def roadmap_rows(spans: list[RoadmapSpan], years: list[int]) -> list[list[RoadmapCell]]:
+def roadmap_rows(
+    spans: list[RoadmapSpan], years: list[int], notes: dict[int, int] | None = None
+) -> list[list[RoadmapCell]]:
     """One table row per roadmap entry: the entry's text across its FY columns.
 
-    An entry whose FY is not known fills the whole row and says so.
+    An entry whose FY is not known fills the whole row and says so; one whose FY is a reading is
+    marked as such (``notes``: the number of its own note, by the span's id).
     """
+    notes = notes or {}
     rows = []
     for span in spans:
         start, end = span.fiscal_year, span.until_fiscal_year or span.fiscal_year
@@ -233,36 +322,69 @@ def roadmap_rows(spans: list[RoadmapSpan], years: list[int]) -> list[list[Roadma
         row = []
         if before:
             row.append(RoadmapCell("", before))
-        row.append(RoadmapCell(span.text, years.index(end) - before + 1))
+        row.append(
+            RoadmapCell(
+                span.text,
+                years.index(end) - before + 1,
+                inferred=span.year_inferred,
+                note=notes.get(id(span)),
+            )
+        )
         if after:
             row.append(RoadmapCell("", after))
         rows.append(row)
     return rows or [[RoadmapCell("", len(years))]]
 
 
-def kpi_table(initiatives: list[InitiativeView], years: list[int]) -> list[KpiRow]:
-    """One row per KPI placement, with its actual (or None) in each FY column."""
+def kpi_table(
+    initiatives: list[InitiativeView],
+    years: list[int],
+    fiscal_year: int | None = None,
+    published: bool = True,
+) -> list[KpiRow]:
+    """One row per KPI placement, with its actual (or None) in each FY column and the actual of
+    the page's ``fiscal_year``. An item not ``published`` for that year shows no figure of it,
+    not even a repeated KPI's that another item published."""
     rows = []
     for initiative in initiatives:
         if not initiative.kpis:
             rows.append(KpiRow(initiative, None))
         for kpi in initiative.kpis:
             by_year = {actual.fiscal_year: actual for actual in kpi.actuals}
-            rows.append(KpiRow(initiative, kpi, [by_year.get(year) for year in years]))
+            hidden = {fiscal_year} if not published else set()
+            cells = [
+                YearCell(year, None, unpublished=True)
+                if year in hidden
+                else YearCell(year, by_year.get(year))
+                for year in years
+            ]
+            current = None if fiscal_year in hidden else by_year.get(fiscal_year)
+            rows.append(KpiRow(initiative, kpi, cells, current))
     return rows
 
 
 def _item_page(*, initiatives, entry_years, actual_years, **fields) -> ItemPage:
     roadmap_years = roadmap_columns(entry_years)
     kpi_years = kpi_columns(roadmap_years, actual_years)
+    notes = [span for initiative in initiatives for span in initiative.roadmap if span.year_note]
+    numbers = {id(span): number for number, span in enumerate(notes, start=1)}
     return ItemPage(
         roadmap_years=roadmap_years,
         roadmap=[
-            RoadmapRows(initiative, roadmap_rows(initiative.roadmap, roadmap_years))
+            RoadmapRows(initiative, roadmap_rows(initiative.roadmap, roadmap_years, numbers))
             for initiative in initiatives
         ],
+        roadmap_notes=[
+            RoadmapNote(number, span.text, span.year_note)
+            for number, span in enumerate(notes, start=1)
+        ],
         kpi_years=kpi_years,
-        kpi_rows=kpi_table(initiatives, kpi_years),
+        kpi_rows=kpi_table(
+            initiatives,
+            kpi_years,
+            fields.get("fiscal_year"),
+            fields.get("published", True),
+        ),
         **fields,
     )
 
@@ -372,6 +494,8 @@ def item_from_snapshot(document: dict, code: str) -> ItemPage | None:
     summary = item["summary"]
     evaluation = item.get("evaluation")
     return _item_page(
+        fiscal_year=document["summary"]["fiscal_year"],
+        published=summary.get("published", True),
         code=item["code"],
         title=item["title"],
         pillar=PillarView(pillar["number"], pillar["title"]),
@@ -390,7 +514,13 @@ def item_from_snapshot(document: dict, code: str) -> ItemPage | None:
                 repeated=initiative["repeated"],
                 kpi_note=initiative["kpi_note"] or "",
                 roadmap=[
-                    RoadmapSpan(entry["fiscal_year"], entry["until_fiscal_year"], entry["text"])
+                    RoadmapSpan(
+                        entry["fiscal_year"],
+                        entry["until_fiscal_year"],
+                        entry["text"],
+                        entry.get("year_inferred", False),
+                        entry.get("year_note") or "",
+                    )
                     for entry in initiative["roadmap"]
                 ],
                 kpis=[kpi_from_snapshot(kpi) for kpi in initiative["kpis"]],
@@ -501,7 +631,13 @@ def item_from_models(item, *, systems, entry_years: set[int], actual_years) -> I
                 repeated=initiative.repeated,
                 kpi_note=initiative.kpi_note,
                 roadmap=[
-                    RoadmapSpan(entry.fiscal_year, entry.until_fiscal_year, entry.text)
+                    RoadmapSpan(
+                        entry.fiscal_year,
+                        entry.until_fiscal_year,
+                        entry.text,
+                        entry.year_inferred,
+                        entry.year_note,
+                    )
                     for entry in initiative.roadmap.all()
                 ],
                 kpis=[

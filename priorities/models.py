@@ -49,7 +49,9 @@ class Department(models.Model):
 
 
 class Pillar(models.Model):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="pillars")
+    plan = models.ForeignKey(
+        Plan, verbose_name="計画", on_delete=models.CASCADE, related_name="pillars"
+    )
     number = models.PositiveSmallIntegerField("番号")
     title = models.CharField("基本方針の柱", max_length=200)
     history = HistoricalRecords()
@@ -82,7 +84,9 @@ class PriorityItemQuerySet(models.QuerySet):
 
 
 class PriorityItem(models.Model):
-    pillar = models.ForeignKey(Pillar, on_delete=models.PROTECT, related_name="items")
+    pillar = models.ForeignKey(
+        Pillar, verbose_name="基本方針の柱", on_delete=models.PROTECT, related_name="items"
+    )
     code = models.CharField(
         "項目番号",
         max_length=10,
@@ -131,7 +135,9 @@ class NarrativeBullet(models.Model):
         TO_BE = "to_be", "目指す姿（To-be）"
         GAP = "gap", "課題（Gap）"
 
-    item = models.ForeignKey(PriorityItem, on_delete=models.CASCADE, related_name="bullets")
+    item = models.ForeignKey(
+        PriorityItem, verbose_name="重点項目", on_delete=models.CASCADE, related_name="bullets"
+    )
     section = models.CharField("欄", max_length=10, choices=Section.choices)
     order = models.PositiveSmallIntegerField("順番")
     text = models.TextField("記載内容")
@@ -154,7 +160,9 @@ class NarrativeBullet(models.Model):
 class Initiative(models.Model):
     """A 主な取組 row of Form ①."""
 
-    item = models.ForeignKey(PriorityItem, on_delete=models.CASCADE, related_name="initiatives")
+    item = models.ForeignKey(
+        PriorityItem, verbose_name="重点項目", on_delete=models.CASCADE, related_name="initiatives"
+    )
     number = models.PositiveSmallIntegerField("番号")
     name = models.CharField("取組名", max_length=200)
     ref = models.CharField("推進プランの番号", max_length=20, blank=True, help_text="例: 1-1-2")
@@ -175,7 +183,9 @@ class Initiative(models.Model):
 
 
 class RoadmapEntry(models.Model):
-    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="roadmap")
+    initiative = models.ForeignKey(
+        Initiative, verbose_name="取組", on_delete=models.CASCADE, related_name="roadmap"
+    )
     order = models.PositiveSmallIntegerField("順番")
     fiscal_year = models.PositiveSmallIntegerField(
         "開始年度", null=True, blank=True, validators=[validate_fiscal_year]
@@ -184,6 +194,10 @@ class RoadmapEntry(models.Model):
         "終了年度", null=True, blank=True, validators=[validate_fiscal_year]
     )
     text = models.CharField("内容", max_length=300)
+    # The text extraction of the plan keeps no column positions: a year read from the order and
+    # meaning of the phrases (not printed beside them) is a reading, shown as 「推定」.
+    year_inferred = models.BooleanField("年度は推定", default=False)
+    year_note = models.CharField("年度の推定の理由", max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -213,7 +227,9 @@ class RoadmapEntry(models.Model):
 class FormTool(models.Model):
     """A row of Form ①'s 主な業務システム/活用ツール list."""
 
-    item = models.ForeignKey(PriorityItem, on_delete=models.CASCADE, related_name="tools")
+    item = models.ForeignKey(
+        PriorityItem, verbose_name="重点項目", on_delete=models.CASCADE, related_name="tools"
+    )
     order = models.PositiveSmallIntegerField("順番")
     label = models.CharField("記号", max_length=5, blank=True, help_text="例: ①")
     name = models.CharField("システム・ツール名", max_length=200)

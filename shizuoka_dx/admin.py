@@ -7,6 +7,9 @@ why (「変更の理由」, required). Inline rows saved with the page get the s
 from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from shizuoka_dx.history import readable
 
 REASON_FIELD = "change_reason"
 DELETED = "管理画面で削除"
@@ -20,7 +23,33 @@ class ReasonForm(forms.ModelForm):
     )
 
 
-class RecordedAdmin(SimpleHistoryAdmin):
+class ReadableHistory(HistoricalRecordContextHelper):
+    """The admin's history list in people's words: 承認済み not approved, local time to the minute,
+    numbers with separators, （空欄） for nothing."""
+
+    def prepare_delta_change_value(self, change, value):
+        field = self.model._meta.get_field(change.field)
+        if field.many_to_many:
+            return super().prepare_delta_change_value(change, value)
+        if field.is_relation:
+            if value is None or hasattr(value, "_meta"):  # nothing, or the related object itself
+                return readable(value)
+            pk = getattr(value, "pk", value)  # simple-history's DeletedObject, or a key
+            if pk is None:
+                return readable(None)
+            related = field.related_model._default_manager.filter(pk=pk).first()
+            return readable(related) if related else f"（削除された{field.verbose_name}）"
+        return readable(value, field)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's admin with its history list in people's words."""
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableHistory(self.model, historical_record)
+
+
+class RecordedAdmin(HistoryAdmin):
     form = ReasonForm
 
     def get_fieldsets(self, request, obj=None):

@@ -2,14 +2,16 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import connections, router, transaction
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.numbers import format_number
 
 ACTIONS = {"+": "追加", "~": "変更", "-": "削除"}
@@ -41,19 +43,40 @@ class Entry:
 
 
 def person_name(user) -> str:
+    """A person as colleagues name them: family name first (駿河 花子), else the login name."""
     if user is None:
         return SYSTEM_WHO
-    return user.get_full_name() or user.get_username()
+    full = " ".join(part for part in (user.last_name, user.first_name) if part)
+    return full or user.get_username()
 
 
-def _display(record, name) -> str:
-    value = getattr(record, name, None)
+def _display(record, name, model_field=None, unit: str = "") -> str:
+    """A value as people read it: a choice by its label (承認済み), a moment in local time to the
+    minute, a person by name, a number with its unit."""
+    return readable(getattr(record, name, None), model_field, unit)
+
+
+def readable(value, model_field=None, unit: str = "") -> str:
+    """One value of a field in people's words (see ``_display``); the admin's history uses it too."""
     if value is None or value == "":
         return "（空欄）"
+    if model_field is not None and model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "はい" if value else "いいえ"
+    if isinstance(value, datetime):
+        moment = timezone.localtime(value) if timezone.is_aware(value) else value
+        return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+    if isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    if model_field is not None and model_field.name.endswith("fiscal_year"):
+        return format_fiscal_year(value, western=False)
     if isinstance(value, Decimal):
-        return format_number(value)
+        return format_number(value) + unit
+    if isinstance(value, int):
+        return f"{value}{unit}"
+    if hasattr(value, "get_full_name"):
+        return person_name(value)
     return str(value)
 
 
@@ -111,20 +134,37 @@ def _m2m_display(pks, names, related) -> str:
     return "、".join(sorted(names.get(pk, deleted) for pk in pks))
 
 
-def _field_changes(before, after) -> list[Change]:
+def _field_changes(before, after, unit_of=None) -> list[Change]:
     changes = []
     for model_field in _fields(after.instance_type):
         name = model_field.attname
         if getattr(before, name, None) != getattr(after, name, None):
             attribute = model_field.name if model_field.is_relation else name
+            unit = unit_of(after, model_field.name) if unit_of else ""
             changes.append(
                 Change(
                     str(model_field.verbose_name),
-                    _display(before, attribute),
-                    _display(after, attribute),
+                    _display(before, attribute, model_field, unit),
+                    _display(after, attribute, model_field, unit),
                 )
             )
     return changes
+
+
+def _created_values(record, unit_of=None) -> list[Change]:
+    """What a new record holds (its filled-in fields), shown as the values it was created with."""
+    values = []
+    for model_field in _fields(record.instance_type):
+        if model_field.is_relation:
+            continue  # the record's place (its KPI, item, system) is in its description
+        attribute = model_field.attname
+        value = getattr(record, attribute, None)
+        if value is None or value == "" or value is False:
+            continue
+        unit = unit_of(record, model_field.name) if unit_of else ""
+        shown = _display(record, attribute, model_field, unit)
+        values.append(Change(str(model_field.verbose_name), "", shown))
+    return values
 
 
 def _m2m_changes(before, after, m2m) -> list[Change]:
@@ -170,7 +210,7 @@ def _runs(rows: list) -> list[list]:
     return runs
 
 
-def entries(records, *, describe) -> list[Entry]:
+def entries(records, *, describe, unit_of=None) -> list[Entry]:
     """History entries, newest first, for historical records of any models.
 
     ``records`` is an iterable of historical rows (with ``history_user`` selected);
@@ -178,7 +218,9 @@ def entries(records, *, describe) -> list[Entry]:
     Many-to-many fields kept by the history (``m2m_fields``) are compared too. Rows of one object
     saved together (same person, same reason, within ``SAME_CHANGE_WITHIN``) make one entry,
     from the state before the first to the state after the last; a change that changed nothing
-    shown here is left out.
+    shown here is left out. A new record lists the values it was created with.
+    ``unit_of(record, field_name)`` gives the unit a number of that field is shown with (「件」,
+    「千円」; default none).
     """
     records = list(records)
     m2m = _m2m_states(records)
@@ -195,10 +237,14 @@ def entries(records, *, describe) -> list[Entry]:
             if first.history_type == "~":
                 # Without the state before (history started later), what changed is unknown.
                 if before is not None:
-                    changes = _field_changes(before, last) + _m2m_changes(before, last, m2m)
+                    changes = _field_changes(before, last, unit_of) + _m2m_changes(
+                        before, last, m2m
+                    )
                 if not changes:
                     before = last
                     continue
+            elif first.history_type == "+":
+                changes = _created_values(last, unit_of)
             out.append(
                 Entry(
                     when=last.history_date,

@@ -90,3 +90,20 @@ class SessionMiddleware(DjangoSessionMiddleware):
         if getattr(request, "public_page", False):
             return response
         return super().process_response(request, response)
+
+
+class JapaneseErrorPagesMiddleware:
+    """Django answers a method a view does not take (``require_POST`` …) with an empty 405; this
+    fills it with the site's Japanese page, keeping the status and the Allow header."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content:
+            from django.template.loader import render_to_string
+
+            response.content = render_to_string("405.html", request=request)
+            response["Content-Type"] = "text/html; charset=utf-8"
+        return response

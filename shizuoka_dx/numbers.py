@@ -21,3 +21,34 @@ def plain_number(value: Decimal | None) -> int | float | None:
     if value == value.to_integral_value():
         return int(value)
     return float(value)
+
+
+# The one percent style of every page: the half-width 「%」 (達成率 40.0%, 実績 64%).
+PERCENT = "%"
+
+
+def display_unit(unit: str | None) -> str:
+    """A KPI's unit as pages show it: 「％」 (the plan prints full-width) becomes 「%」."""
+    return (unit or "").replace("％", PERCENT)
+
+
+def format_value(value, unit: str | None = "") -> str:
+    """A figure with its unit: 「60人」「64%」「135,300千円」; text (a milestone stage) as it is;
+    None → 「－」."""
+    if value is None or value == "":
+        return "－"
+    if isinstance(value, str):
+        return value
+    return format_number(value) + display_unit(unit)
+
+
+def format_percent(value) -> str:
+    """A rate to one decimal: 40.0%; None → 「－」."""
+    if value is None:
+        return "－"
+    return f"{Decimal(str(value)):.1f}{PERCENT}"
+
+
+def printed(text: str | None) -> str:
+    """Text as the plan prints it, with its percent signs in the pages' one style."""
+    return (text or "").replace("％", PERCENT)

@@ -26,3 +26,4 @@ urlpatterns = [
 
 handler404 = "pdca.views.public.page_not_found"
 handler403 = "pdca.views.public.permission_denied"
+handler400 = "pdca.views.public.bad_request"

@@ -30,11 +30,13 @@ def cost_figure(rows: list[dict]) -> dict:
     layout = base_layout(
         barmode="group",
         height=80 + 48 * len(rows),
-        margin={"l": 260, "r": 90, "t": 30, "b": 50},
+        margin={"l": 10, "r": 10, "t": 30, "b": 40},
         xaxis=axis(
-            "千円",
             grid=True,
             range=[0, (largest or 1) * 1.25],  # room for the value labels
+            tickformat=",d",  # 100,000 — never plotly's SI 100k
+            ticksuffix="千円",
+            nticks=4,
         ),
         yaxis=axis(),
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "traceorder": "reversed"},

@@ -116,8 +116,12 @@ class System(CostPair):
 
 
 class SystemPlacement(models.Model):
-    item = models.ForeignKey("priorities.PriorityItem", on_delete=models.CASCADE)
-    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="placements")
+    item = models.ForeignKey(
+        "priorities.PriorityItem", verbose_name="重点項目", on_delete=models.CASCADE
+    )
+    system = models.ForeignKey(
+        System, verbose_name="業務システム", on_delete=models.CASCADE, related_name="placements"
+    )
     order = models.PositiveSmallIntegerField("様式②の順番")
     label = models.CharField("記号", max_length=5, blank=True)
     history = HistoricalRecords()
@@ -137,7 +141,9 @@ class SystemPlacement(models.Model):
 class CostBreakdown(CostPair):
     """A sub-tool with costs of its own inside one Form ② record (e.g. AI-OCR)."""
 
-    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="breakdown")
+    system = models.ForeignKey(
+        System, verbose_name="業務システム", on_delete=models.CASCADE, related_name="breakdown"
+    )
     order = models.PositiveSmallIntegerField("順番")
     name = models.CharField("内訳名", max_length=200)
     history = HistoricalRecords()
@@ -163,7 +169,9 @@ class CostRecord(models.Model):
         INITIAL = "initial", "導入経費"
         OPERATING = "operating", "運用経費"
 
-    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="costs")
+    system = models.ForeignKey(
+        System, verbose_name="業務システム", on_delete=models.CASCADE, related_name="costs"
+    )
     fiscal_year = models.PositiveSmallIntegerField("年度", validators=[validate_fiscal_year])
     kind = models.CharField("種類", max_length=10, choices=Kind.choices)
     thousand_yen = models.DecimalField(

@@ -30,7 +30,7 @@ def test_an_actual_entered_on_a_page_records_who_and_what(client, dx_staff):
     assert (records[0].value, records[1].value) == (324081, 325000)
     page = client.get("/staff/kpis/1-1-K01/").content.decode()
     assert "変更の履歴" in page
-    assert "実績値：324,081 → 325,000" in page
+    assert "実績値：324,081件 → 325,000件" in page
 
 
 def test_a_change_in_the_admin_is_recorded_with_its_user(client, django_user_model):

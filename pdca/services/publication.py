@@ -53,12 +53,17 @@ def snapshot_document(fiscal_year: int, *, published_at, forced_reason: str = ""
         | Q(fiscal_year=fiscal_year, kpi__placements__initiative__item__in=approved_items)
     ).distinct()
     costs = CostRecord.objects.filter(fiscal_year__lte=fiscal_year)
+    waiting = [item.code for item in unapproved_items(fiscal_year)]
     document = build_document(
-        published_fiscal_year=fiscal_year, actuals=actuals, costs=costs, evaluations=approved
+        published_fiscal_year=fiscal_year,
+        actuals=actuals,
+        costs=costs,
+        evaluations=approved,
+        unpublished_items=waiting,
     )
     document["published_at"] = published_at.isoformat(timespec="seconds")
     document["forced_reason"] = forced_reason or None
-    document["unapproved_items"] = [item.code for item in unapproved_items(fiscal_year)]
+    document["unapproved_items"] = waiting
     return document
 
 

@@ -61,7 +61,7 @@ def _forget(request):
 
 def _require_importer(user) -> None:
     if not (permissions.is_dx_staff(user) or permissions.is_department_head(user)):
-        raise PermissionDenied
+        raise PermissionDenied("Excelでの入力は、所管課の課長とDX推進課の職員だけができます。")
 
 
 def _page(request, status=200, **extra):

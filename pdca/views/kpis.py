@@ -32,6 +32,8 @@ def kpi_detail(request, code, kpi_code):
     context = kpi_page(kpi_from_snapshot(kpi), ItemRef(item["code"], item["title"]))
     context["staff"] = False
     context["contains_demo_data"] = document.get("contains_demo_data", False)
+    context["page_year"] = document["summary"]["fiscal_year"]
+    context["page_year_source"] = "published" if document.get("published_fiscal_year") else "plan"
     return render(request, "kpis/detail.html", context)
 
 
@@ -81,7 +83,24 @@ def kpi_history(kpi: Kpi):
             return f"{format_fiscal_year(record.fiscal_year)}の実績"
         return "KPIの定義"
 
-    return entries(records, describe=describe)[:50]
+    def unit_of(record, name):
+        return kpi.unit if name in ("value", "baseline_value", "target_value") else ""
+
+    return entries(records, describe=describe, unit_of=unit_of)[:50]
+
+
+def _entered_unlocked(kpi: Kpi, form: ActualForm) -> Actual | None:
+    """The actual already entered for the form's year, when the form was opened for a new one
+    (no version) and the year is not locked by an approved evaluation (the service says so)."""
+    if form.cleaned_data["version"] is not None:
+        return None
+    year = form.cleaned_data["fiscal_year"]
+    existing = next((a for a in kpi.actuals.all() if a.fiscal_year == year), None)
+    if existing is None or any(
+        row["approval"] for row in provenance(kpi) if row["actual"].fiscal_year == year
+    ):
+        return None
+    return existing
 
 
 @login_required
@@ -107,8 +126,25 @@ def staff_kpi_detail(request, kpi_code):
     status = 200
     if request.method == "POST":
         if not can_edit:
-            raise PermissionDenied
-        if form.is_valid():
+            raise PermissionDenied(
+                "このKPIの実績を入力する権限がありません。所管課の課長かDX推進課に依頼してください。"
+            )
+        existing = _entered_unlocked(kpi, form) if form.is_valid() else None
+        if existing is not None:
+            # A year already entered, typed in the form for a new one: show its value and let a
+            # second press replace it (the version then says which value was seen).
+            editing = existing
+            data = request.POST.copy()
+            data["version"] = existing.version
+            form = ActualForm(data, kpi=kpi)
+            form.is_valid()
+            form.add_error(
+                None,
+                f"{format_fiscal_year(existing.fiscal_year)}の実績はすでに"
+                f"「{existing.display_value}」と入力されています。入力した値に直す場合は、"
+                "もう一度「保存する」を押してください。",
+            )
+        elif form.is_valid():
             try:
                 actual, created = actual_save(
                     kpi=kpi,

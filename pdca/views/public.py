@@ -65,11 +65,24 @@ def index_context(document: dict) -> dict:
         {**pillar, "item_entries": [items[code] for code in pillar["items"]]}
         for pillar in document["pillars"]
     ]
+    summary = document["summary"]
+    unpublished = set(summary.get("unpublished_items") or ())
     return {
         "document": document,
         "pillars": pillars,
-        "grade_chart": grade_figure(document["summary"]["grades"]),
+        "grade_chart": grade_figure(summary["grades"]),
+        "counted_kpis": sum(summary["grades"].values()),
+        "unpublished_kpis": sum(items[code]["summary"]["kpi_count"] for code in unpublished),
+        **_page_year(document),
         **_archive(document),
+    }
+
+
+def _page_year(document: dict) -> dict:
+    """The one fiscal year every figure of a public page is of (stated at its top)."""
+    return {
+        "page_year": document["summary"]["fiscal_year"],
+        "page_year_source": "published" if document.get("published_fiscal_year") else "plan",
     }
 
 
@@ -96,6 +109,7 @@ def item_context(document: dict, code: str) -> dict:
         "previous_code": codes[position - 1] if position > 0 else None,
         "next_code": codes[position + 1] if position + 1 < len(codes) else None,
         "staff": False,
+        **_page_year(document),
         **_archive(document),
     }
 
@@ -202,15 +216,25 @@ def opendata_csv(request):
     return response
 
 
-def page_not_found(request, exception):
-    # Only our own Http404 messages are shown; Django's resolver passes a dict of tried patterns.
+def japanese_message(exception) -> str:
+    """The message an Http404 or PermissionDenied carries, when it is one of ours (Japanese).
+    Django's own (「No PriorityItem matches the given query.」, the resolver's dict of tried
+    patterns) are never shown."""
     args = getattr(exception, "args", ())
     message = args[0] if args and isinstance(args[0], str) else ""
-    return render(request, "404.html", {"message": message}, status=404)
+    if not any("\u3040" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" for ch in message):
+        return ""
+    return message
+
+
+def page_not_found(request, exception):
+    return render(request, "404.html", {"message": japanese_message(exception)}, status=404)
 
 
 def permission_denied(request, exception):
-    # Our own refusals carry a Japanese reason; Django's bare PermissionDenied carries none.
-    args = getattr(exception, "args", ())
-    message = args[0] if args and isinstance(args[0], str) else ""
-    return render(request, "403.html", {"message": message}, status=403)
+    """403, with the reason when the refusal gives one in Japanese."""
+    return render(request, "403.html", {"message": japanese_message(exception)}, status=403)
+
+
+def bad_request(request, exception):
+    return render(request, "400.html", status=400)

@@ -17,13 +17,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kpis.calculations import GRADES
+from kpis.models import Actual
 from kpis.selectors import plan_items, years_with_actuals
 from pdca import workflow
 from pdca.dashboard import build_dashboard
 from pdca.forms import CommentForm, EvaluationForm, FormsWorkbookForm, PublishForm
 from pdca.models import BackgroundJob, Evaluation, PublishedSnapshot
 from pdca.pages import item_from_models
-from pdca.selectors import check_cycle_year, contains_demo_data
+from pdca.selectors import check_cycle_year, contains_demo_data, cycle_years
 from pdca.services import evaluations as services
 from pdca.services import publication
 from pdca.tasks import start
@@ -123,9 +124,14 @@ def item_detail(request, code):
     context = {
         "item": page,
         "staff": True,
+        "page_year": page.fiscal_year,
+        "page_year_source": "live",
         "contains_demo_data": contains_demo_data(),
         "evaluations": evaluations.order_by("-fiscal_year"),
-        "evaluation_years": page.kpi_years,
+        # The plan's years that have no evaluation yet (those that have one are linked above).
+        "evaluation_years": [
+            year for year in cycle_years() if year not in {e.fiscal_year for e in evaluations}
+        ],
         "history": _item_history(item),
         "can_edit": permissions.can_edit_item(request.user, item),
     }
@@ -169,11 +175,13 @@ def evaluation_detail(request, code, fiscal_year):
     status = 200
     if request.method == "POST":
         if action not in ("save", "submit", "regenerate"):
-            raise PermissionDenied
+            raise PermissionDenied("この操作はこの画面からはできません。画面を開き直してください。")
         if workflow.Action.EDIT not in actions and (
             action == "regenerate" or not permissions.can_edit_item(request.user, item)
         ):
-            raise PermissionDenied
+            raise PermissionDenied(
+                "この評価はいま編集できません。所管課の課長か、DX推進課の職員だけが、下書きの間に編集できます。"
+            )
         # Someone who may edit the item but whose page is out of date (another head submitted
         # it meanwhile) goes on to the service: it says why, and the form keeps their text.
         if action == "regenerate":
@@ -281,7 +289,7 @@ def _blocked(form: PublishForm, exc: publication.PublishBlocked) -> list:
 @require_http_methods(["GET", "HEAD", "POST"])
 def publish(request):
     if not permissions.can_publish(request.user):
-        raise PermissionDenied
+        raise PermissionDenied("進捗の公表は、DX推進課の職員だけができます。")
     form = PublishForm(request.POST or None)
     blocked = []
     status = 200
@@ -290,10 +298,12 @@ def publish(request):
             year = form.cleaned_data["fiscal_year"]
             reason = form.cleaned_data["force_reason"]
             try:
-                publication.check_publishable(year, reason)
+                waiting = publication.check_publishable(year, reason)
             except publication.PublishBlocked as exc:
                 blocked = _blocked(form, exc)
             else:
+                if not form.cleaned_data["confirmed"]:
+                    return _publish_confirmation(request, year, reason, waiting)
                 params = {"fiscal_year": year, "force_reason": reason}
                 return respond(
                     request, start(BackgroundJob.Kind.PUBLISH, user=request.user, params=params)
@@ -302,9 +312,38 @@ def publish(request):
     return _publish_page(request, form, blocked, status)
 
 
+def _publish_confirmation(request, year: int, reason: str, waiting):
+    """What publishing ``year`` will show, before anything is published."""
+    waiting_codes = {item.code for item in waiting}
+    items = list(PriorityItem.objects.in_plan_order())
+    latest = (
+        PublishedSnapshot.objects.filter(fiscal_year=year)
+        .defer("document")
+        .order_by("-version")
+        .first()
+    )
+    context = {
+        "year": year,
+        "force_reason": reason.strip() if waiting else "",
+        "published_items": [item for item in items if item.code not in waiting_codes],
+        "waiting": waiting,
+        "actual_count": Actual.objects.filter(fiscal_year=year)
+        .filter(
+            kpi__placements__initiative__item__in=[i for i in items if i.code not in waiting_codes]
+        )
+        .distinct()
+        .count(),
+        "version": (latest.version + 1) if latest else 1,
+        "form": PublishForm(
+            initial={"fiscal_year": str(year), "force_reason": reason, "confirmed": True}
+        ),
+    }
+    return render(request, "priorities/publish_confirm.html", context)
+
+
 def publish_finished(request, job: BackgroundJob, *, at_once: bool = False):
     if not permissions.can_publish(request.user):
-        raise PermissionDenied
+        raise PermissionDenied("進捗の公表は、DX推進課の職員だけができます。")
     year = job.params["fiscal_year"]
     if job.status == BackgroundJob.Status.DONE:
         messages.success(request, f"{format_fiscal_year(year)}の進捗を公表しました。")
@@ -360,7 +399,9 @@ def forms_workbook_download(request):
         PriorityItem.objects.for_user(request.user).select_related("pillar").in_plan_order()
     )
     if not items:
-        raise PermissionDenied
+        raise PermissionDenied(
+            "様式①・②のファイルを作れる重点項目がありません。担当する重点項目がないためです。"
+        )
     form = FormsWorkbookForm(request.GET, items=items, auto_id="forms_%s")
     if not form.is_valid():
         messages.error(request, "年度または範囲の指定が正しくありません。")

@@ -58,7 +58,10 @@ def system_history(system: System):
             return f"経費の内訳「{record.name}」"
         return "様式②の記載"
 
-    return entries(records, describe=describe)[:50]
+    def unit_of(record, name):
+        return "千円" if name.endswith("thousand_yen") else ""
+
+    return entries(records, describe=describe, unit_of=unit_of)[:50]
 
 
 @login_required

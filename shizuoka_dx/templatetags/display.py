@@ -1,11 +1,9 @@
 """Template filters for fiscal years and numbers, available in every template (TEMPLATES builtins)."""
 
-from decimal import Decimal
-
 from django import template
 
 from shizuoka_dx.fiscal import format_fiscal_year, short_fiscal_year
-from shizuoka_dx.numbers import format_number
+from shizuoka_dx.numbers import format_number, format_percent, format_value, printed
 
 register = template.Library()
 
@@ -41,9 +39,19 @@ def num(value):
 @register.filter
 def percent(value):
     """40.0 → 40.0%; None → －"""
-    if value is None:
-        return "－"
-    return f"{Decimal(str(value)):.1f}%"
+    return format_percent(value)
+
+
+@register.filter
+def with_unit(value, unit):
+    """{{ actual.value|with_unit:kpi.unit }} → 60人, 64% (one percent style); a stage as it is."""
+    return format_value(value, unit)
+
+
+@register.filter(name="printed")
+def printed_text(text):
+    """Text as the plan prints it, with 「％」 shown as 「%」 like every other figure."""
+    return printed(text)
 
 
 @register.filter
@@ -101,4 +109,6 @@ def person(user):
     """A user's name as people know it (full name, else user name); － for nobody."""
     if user is None:
         return "－"
-    return user.get_full_name() or user.username
+    from shizuoka_dx.history import person_name
+
+    return person_name(user)

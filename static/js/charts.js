@@ -9,10 +9,16 @@
       if (!source) { return; }
       var figure = JSON.parse(source.textContent);
       element.classList.add("chart-drawn");
+      // Drawn at the width the page gives it (a 390 px phone included), not plotly's 700 px.
+      figure.layout.width = element.clientWidth || undefined;
+      // No toolbar: its buttons are labelled in English and sit in the Tab order. Nothing to
+      // drag either (zoom or pan by mistake on a phone); the table beside it has the numbers.
       Plotly.newPlot(element, figure.data, figure.layout, {
-        displaylogo: false,
+        displayModeBar: false,
+        staticPlot: false,
+        scrollZoom: false,
+        doubleClick: false,
         responsive: true,
-        modeBarButtonsToRemove: ["select2d", "lasso2d"],
         locale: "ja"
       });
     });

@@ -164,7 +164,7 @@ def test_a_figure_changed_while_the_confirmation_waits_is_refused(client, head_a
 def test_publication_is_done_by_the_worker_as_the_person_who_asked(client, dx_staff, queue):
     approve_all(2025)
     client.force_login(dx_staff)
-    response = client.post("/staff/publish/", {"fiscal_year": "R7"})
+    response = client.post("/staff/publish/", {"confirmed": "True", "fiscal_year": "R7"})
     assert response.status_code == 302 and JOB_URL.match(response.url)
     waiting_page(client, response.url)
     assert not PublishedSnapshot.objects.exists()
@@ -178,7 +178,7 @@ def test_publication_is_done_by_the_worker_as_the_person_who_asked(client, dx_st
 
 def test_unapproved_items_are_refused_at_once_without_queueing(client, dx_staff, queue):
     client.force_login(dx_staff)
-    response = client.post("/staff/publish/", {"fiscal_year": "R7"})
+    response = client.post("/staff/publish/", {"confirmed": "True", "fiscal_year": "R7"})
     assert response.status_code == 400
     assert "承認されていない重点項目があります" in response.content.decode()
     assert not BackgroundJob.objects.exists() and not DBTaskResult.objects.exists()
@@ -187,7 +187,7 @@ def test_unapproved_items_are_refused_at_once_without_queueing(client, dx_staff,
 def test_work_never_runs_with_rights_the_person_lost_meanwhile(client, dx_staff, head_a, queue):
     approve_all(2025)
     client.force_login(dx_staff)
-    publish = client.post("/staff/publish/", {"fiscal_year": "R7"}).url
+    publish = client.post("/staff/publish/", {"confirmed": "True", "fiscal_year": "R7"}).url
     dx_staff.groups.remove(Group.objects.get(name=DX_STAFF_GROUP))
     client.force_login(head_a)
     forms = client.get("/staff/forms.xlsx").url
@@ -208,7 +208,7 @@ def test_work_never_runs_with_rights_the_person_lost_meanwhile(client, dx_staff,
 def test_a_deactivated_account_stops_its_queued_work(client, dx_staff, queue):
     approve_all(2025)
     client.force_login(dx_staff)
-    client.post("/staff/publish/", {"fiscal_year": "R7"})
+    client.post("/staff/publish/", {"confirmed": "True", "fiscal_year": "R7"})
     dx_staff.is_active = False
     dx_staff.save()
     run_worker()

@@ -69,7 +69,9 @@ def test_draft_submitted_approved_published(client, head_a, head_a2, dx_staff):
     assert evaluation().approved_by == head_a2
 
     login(client, dx_staff)
-    response = client.post("/staff/publish/", {"fiscal_year": "R7", "force_reason": "試行"})
+    response = client.post(
+        "/staff/publish/", {"confirmed": "True", "fiscal_year": "R7", "force_reason": "試行"}
+    )
     assert response.status_code == 302
     assert evaluation().status == "published"
     public = client.get("/items/1-3/").content.decode()

@@ -23,7 +23,7 @@ def test_the_public_kpi_page_has_a_chart_and_the_same_numbers_in_a_table(client,
     assert 'data-chart="trend-chart"' in page
     assert '<script id="trend-chart" type="application/json">' in page
     assert "/static/vendor/plotly.min.js" in page
-    assert "<caption>1-3-K02の年度ごとの実績と評価</caption>" in page
+    assert '<caption id="trend-table">1-3-K02の年度ごとの実績と評価</caption>' in page
     assert "令和6年度（2024年度）" in page
     assert "(10 − 12) ÷ (7 − 12) = 40.0%" in page
     assert "②12時間（R6）" in page
@@ -87,12 +87,37 @@ def test_correcting_an_actual_goes_through_its_edit_link(client, editor):
     assert (actual.value, actual.version) == (Decimal(325000), 2)
 
 
-def test_entering_a_year_that_already_has_an_actual_is_refused_not_overwritten(client, editor):
+def test_entering_a_year_that_already_has_an_actual_shows_it_before_replacing_it(client, editor):
     client.post("/staff/kpis/1-1-K01/", {"fiscal_year": "R6", "value": "324081"})
     response = client.post("/staff/kpis/1-1-K01/", {"fiscal_year": "R6", "value": "1"})
     assert response.status_code == 400
-    assert "すでに登録されています（現在の値「324,081」）" in response.content.decode()
+    page = response.content.decode()
+    assert "令和6年度（2024年度）の実績はすでに「324,081」と入力されています" in page
+    assert "もう一度「保存する」を押してください" in page
     assert Actual.objects.get(kpi__code="1-1-K01").value == Decimal(324081)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    again = client.post(
+        "/staff/kpis/1-1-K01/", {"fiscal_year": "R6", "value": "1", "version": version}
+    )
+    assert again.status_code == 302
+    assert Actual.objects.get(kpi__code="1-1-K01").value == Decimal(1)
+
+
+def test_an_approved_year_is_refused_with_what_to_do(client, editor):
+    from pdca.models import Evaluation
+    from priorities.models import PriorityItem
+
+    client.post("/staff/kpis/1-1-K01/", {"fiscal_year": "R6", "value": "324081"})
+    Evaluation.objects.create(
+        item=PriorityItem.objects.get(code="1-1"),
+        fiscal_year=2024,
+        status=Evaluation.Status.APPROVED,
+    )
+    page = client.get("/staff/kpis/1-1-K01/").content.decode()
+    assert "評価が承認された年度の実績は直せません" in page
+    response = client.post("/staff/kpis/1-1-K01/", {"fiscal_year": "R6", "value": "1"})
+    assert "承認済みのため、実績は変更できません" in response.content.decode()
+    assert "「修正」から開いてください" not in response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -219,7 +219,9 @@ def test_a_message_waits_for_the_next_staff_page(staff_client, publish):
     from django.contrib.messages import constants
 
     publish(2025)
-    response = staff_client.post("/staff/publish/", {"fiscal_year": "2025"}, follow=False)
+    response = staff_client.post(
+        "/staff/publish/", {"confirmed": "True", "fiscal_year": "2025"}, follow=False
+    )
     assert response.status_code == 302
     assert "進捗を公表しました" not in staff_client.get("/").content.decode()
     staff_page = staff_client.get("/staff/")

@@ -125,10 +125,14 @@ def test_export_opendata_published_writes_the_latest_snapshot(tmp_path, client, 
 
 def test_the_publish_button_is_the_same_as_the_command(client, dx_staff):
     client.force_login(dx_staff)
-    response = client.post("/staff/publish/", {"fiscal_year": "R7", "force_reason": ""})
+    response = client.post(
+        "/staff/publish/", {"confirmed": "True", "fiscal_year": "R7", "force_reason": ""}
+    )
     assert response.status_code == 400
     assert "承認されていない重点項目があります" in response.content.decode()
-    response = client.post("/staff/publish/", {"fiscal_year": "R7", "force_reason": "試行"})
+    response = client.post(
+        "/staff/publish/", {"confirmed": "True", "fiscal_year": "R7", "force_reason": "試行"}
+    )
     assert response.status_code == 302
     assert PublishedSnapshot.objects.get(fiscal_year=2025).published_by == dx_staff
     assert (
@@ -191,7 +195,7 @@ def test_a_forced_version_says_so_and_why_in_the_list(client, publish):
     rows = page.split('id="versions"')[1].split("</table>")[0]
     assert "はい（理由：議会報告の日程のため）" in rows
     assert "いいえ" in rows
-    assert "<caption>" in rows and 'scope="col"' in rows
+    assert '<caption id="versions-table">' in rows and 'scope="col"' in rows
 
 
 def test_an_unknown_version_is_not_found_in_japanese(client, publish):

@@ -149,11 +149,11 @@ class TestKpiPage:
         assert "現在の値は「12」" in page(response)
         assert value_of() == Decimal(12)
 
-    def test_a_new_entry_over_an_existing_one_is_refused(self, client, head_a):
+    def test_a_new_entry_over_an_existing_one_shows_it_first(self, client, head_a):
         actual()
         response = post_kpi(login(client, head_a), value="8", version="")
         assert response.status_code == 400
-        assert "この年度の実績はすでに登録されています" in page(response)
+        assert "の実績はすでに「10」と入力されています" in page(response)
         assert value_of() == Decimal(10)
 
     def test_a_success_records_who_and_why_and_clears_the_demo_flag(self, client, head_a):
@@ -1061,7 +1061,9 @@ class TestYears:
 
     def test_a_department_head_cannot_publish(self, client, head_a):
         approve_all(R7)
-        response = login(client, head_a).post("/staff/publish/", {"fiscal_year": "R7"})
+        response = login(client, head_a).post(
+            "/staff/publish/", {"confirmed": "True", "fiscal_year": "R7"}
+        )
         assert response.status_code == 403
         with pytest.raises(CommandError, match="「kiki-head」には公表する権限がありません"):
             call_command("publish_fiscal_year", "R7", "--user", "kiki-head")
@@ -1070,7 +1072,10 @@ class TestYears:
     def test_republishing_adds_a_version_and_keeps_the_first(self, client, dx_staff):
         approve_all(R7)
         login(client, dx_staff)
-        assert client.post("/staff/publish/", {"fiscal_year": "R7"}).status_code == 302
+        assert (
+            client.post("/staff/publish/", {"confirmed": "True", "fiscal_year": "R7"}).status_code
+            == 302
+        )
         first = PublishedSnapshot.objects.get()
         assert (first.version, first.published_by) == (1, dx_staff)
         call_command("publish_fiscal_year", "R7", stdout=io.StringIO())
