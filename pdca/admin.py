@@ -38,7 +38,7 @@ from pdca.services.placements import (
     system_placement_refusal,
     system_placements_save,
 )
-from shizuoka_dx.admin import RecordedAdmin
+from shizuoka_dx.admin import RecordedAdmin, TabularInline
 from shizuoka_dx.resources import FORMATS
 from systems.admin import SystemAdmin
 from systems.models import CostRecord, System, SystemPlacement
@@ -337,10 +337,18 @@ class PlacementAdmin(ThroughService, RecordedAdmin):
         self.placements_save(deleted=[obj], user=user, reason=reason)
 
 
+class NoteFilter(admin.AllValuesFieldListFilter):
+    """The 記載 filter, whose empty value would be a link without text: 「記載なし」."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            yield {**choice, "display": choice["display"] or "記載なし"}
+
+
 @admin.register(KpiPlacement)
 class KpiPlacementAdmin(PlacementAdmin):
     list_display = ["kpi", "initiative", "order", "note"]
-    list_filter = ["note"]
+    list_filter = [("note", NoteFilter)]
     search_fields = ["kpi__code", "initiative__name"]
     list_select_related = ["kpi", "initiative__item"]
     placed_on = ("kpi", "initiative")
@@ -399,14 +407,14 @@ class SystemPlacementFormSet(PlacementFormSet):
         return system_placement_refusal(removed=removed, added=added)
 
 
-class KpiPlacementInline(admin.TabularInline):
+class KpiPlacementInline(TabularInline):
     model = KpiPlacement
     formset = KpiPlacementFormSet
     autocomplete_fields = ["initiative"]
     extra = 0
 
 
-class SystemPlacementInline(admin.TabularInline):
+class SystemPlacementInline(TabularInline):
     model = SystemPlacement
     formset = SystemPlacementFormSet
     extra = 0
