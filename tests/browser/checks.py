@@ -93,3 +93,20 @@ def overflow_problems(page, where: str) -> list[str]:
         f"{where}: 横にはみ出しています（ページ幅 {measured['page']}px > 画面 "
         f"{measured['width']}px）: " + "; ".join(measured["culprits"])
     ]
+
+
+def check(context, urls, *, overflow=True, status=200) -> list[str]:
+    """Open each URL in one tab: the problems found (a wrong status, axe's violations, and at
+    a phone's width, sideways overflow)."""
+    page = context.new_page()
+    problems = []
+    for url in urls:
+        response = page.goto(url, wait_until="load")
+        if response is None or response.status != status:
+            problems.append(f"{url}: HTTP {response.status if response else '応答なし'}")
+            continue
+        problems += axe_problems(page, url)
+        if overflow:
+            problems += overflow_problems(page, url)
+    page.close()
+    return problems

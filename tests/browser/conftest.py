@@ -108,18 +108,18 @@ def session_cookie(username: str, base_url: str) -> dict:
 
 
 @pytest.fixture
-def open_context(browser, demo_site):
+def open_context(browser, live_server):
     """New browser contexts (each its own cookies) at a viewport, logged in as ``username``
-    when given; all closed after the test."""
+    when given; all closed after the test. Tests that need the data ask for ``demo_site``."""
     contexts = []
 
     def open_(username=None, viewport=DESKTOP):
         context = browser.new_context(
-            base_url=demo_site, viewport=viewport, locale="ja-JP", timezone_id="Asia/Tokyo"
+            base_url=live_server.url, viewport=viewport, locale="ja-JP", timezone_id="Asia/Tokyo"
         )
         context.set_default_timeout(15_000)
         if username:
-            context.add_cookies([session_cookie(username, demo_site)])
+            context.add_cookies([session_cookie(username, live_server.url)])
         contexts.append(context)
         return context
 

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from tests.browser import pages
-from tests.browser.checks import axe_problems, overflow_problems
+from tests.browser.checks import check
 from tests.browser.conftest import DESKTOP, PHONE
 
 
@@ -26,23 +26,6 @@ def flatten(by_name: dict[str, list[str]]) -> list[str]:
 
 def one_of_each(by_name: dict[str, list[str]]) -> list[str]:
     return [urls[0] for urls in by_name.values() if urls]
-
-
-def check(context, urls, *, overflow=True, status=200) -> list[str]:
-    """Open each URL in one tab: the problems found (a wrong status, axe's violations, and at
-    a phone's width, sideways overflow)."""
-    page = context.new_page()
-    problems = []
-    for url in urls:
-        response = page.goto(url, wait_until="load")
-        if response is None or response.status != status:
-            problems.append(f"{url}: HTTP {response.status if response else '応答なし'}")
-            continue
-        problems += axe_problems(page, url)
-        if overflow:
-            problems += overflow_problems(page, url)
-    page.close()
-    return problems
 
 
 def report(problems, urls) -> str:
@@ -57,7 +40,7 @@ def test_every_url_pattern_is_enumerated(db, dx_staff):
     assert enumerated <= pages.url_names()
 
 
-def test_public_pages_fit_a_phone_and_pass_axe(open_context):
+def test_public_pages_fit_a_phone_and_pass_axe(demo_site, open_context):
     """Every public page as the public sees it (the plan, the published year, every earlier
     version), the login page and the "not found" page."""
     by_name = pages.public_pages()
@@ -71,7 +54,7 @@ def test_public_pages_fit_a_phone_and_pass_axe(open_context):
 
 
 @pytest.mark.parametrize("username", ["dx-staff", "dx-head", "kiki-head"])
-def test_staff_pages_fit_a_phone_and_pass_axe_for_each_role(open_context, username):
+def test_staff_pages_fit_a_phone_and_pass_axe_for_each_role(demo_site, open_context, username):
     """Every staff page each role can open (DX staff: every item, KPI, system and evaluation;
     a department head: their own), with their buttons and messages."""
     user = get_user_model().objects.get(username=username)
@@ -82,7 +65,7 @@ def test_staff_pages_fit_a_phone_and_pass_axe_for_each_role(open_context, userna
     assert not problems, report(problems, urls)
 
 
-def test_admin_pages_pass_axe(open_context):
+def test_admin_pages_pass_axe(demo_site, open_context):
     """The admin as DX staff's administrator sees it: the index, each app, every model's list,
     add form and a change form."""
     urls = pages.admin_pages()

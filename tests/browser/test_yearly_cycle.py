@@ -37,7 +37,7 @@ def log_out(page):
     expect(page.get_by_role("link", name="職員ログイン")).to_be_visible()
 
 
-def test_a_year_from_entry_to_publication_by_clicking(open_context):
+def test_a_year_from_entry_to_publication_by_clicking(demo_site, open_context):
     page = open_context().new_page()
     problems = []
 
