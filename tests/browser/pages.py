@@ -72,39 +72,46 @@ def public_pages() -> dict[str, list[str]]:
     }
 
 
-def staff_pages(user) -> dict[str, list[str]]:
-    """URL name → the staff pages ``user`` may open: every item, KPI and system they see, every
-    evaluation of theirs in the plan's cycle years (each state the demo leaves), their jobs."""
+def staff_pages(user, *, every=True) -> dict[str, list[str]]:
+    """URL name → the staff pages ``user`` may open: every item, KPI and system they see (with
+    ``every=False``, the first three of each), one evaluation in each state the data holds and a
+    new one (the evaluation page differs by state, not by item), and their jobs."""
     from pdca.selectors import cycle_years
     from priorities.permissions import is_dx_staff
 
     items = list(PriorityItem.objects.for_user(user).in_plan_order())
+    first = slice(None) if every else slice(3)
+    one_per_state = {}
+    for evaluation in Evaluation.objects.filter(item__in=items).order_by("fiscal_year", "item"):
+        one_per_state.setdefault(evaluation.status, (evaluation.item.code, evaluation.fiscal_year))
     evaluated = set(
         Evaluation.objects.filter(item__in=items).values_list("item__code", "fiscal_year")
     )
-    years = cycle_years()
-    # Every existing evaluation, and for each item the first cycle year without one (a new one).
-    evaluations = sorted(evaluated)
-    for item in items:
-        fresh = next((y for y in years if (item.code, y) not in evaluated), None)
-        if fresh:
-            evaluations.append((item.code, fresh))
+    new = next(
+        (
+            (item.code, y)
+            for item in items
+            for y in cycle_years()
+            if (item.code, y) not in evaluated
+        ),
+        None,
+    )
+    evaluations = [*one_per_state.values(), *([new] if new else [])]
+    years = list(cycle_years())
     pages = {
         "staff:dashboard": [reverse("staff:dashboard")]
         + [f"{reverse('staff:dashboard')}?fy={year}" for year in years[:2]],
-        "staff:item": _urls("staff:item", [(item.code,) for item in items]),
+        "staff:item": _urls("staff:item", [(item.code,) for item in items][first]),
         "staff:evaluation": _urls("staff:evaluation", evaluations),
         "staff:kpi": _urls(
-            "staff:kpi", Kpi.objects.for_user(user).in_plan_order().values_list("code")
+            "staff:kpi", list(Kpi.objects.for_user(user).in_plan_order().values_list("code"))[first]
         ),
         "staff:actuals_import": [reverse("staff:actuals_import")],
-        "staff:job": _urls(
-            "staff:job",
-            BackgroundJob.objects.filter(user=user).values_list("pk"),
-        ),
+        "staff:job": _urls("staff:job", BackgroundJob.objects.filter(user=user).values_list("pk")),
         "staff:systems": [reverse("staff:systems")],
         "staff:system": _urls(
-            "staff:system", System.objects.for_user(user).order_by("pk").values_list("pk")
+            "staff:system",
+            list(System.objects.for_user(user).order_by("pk").values_list("pk"))[first],
         ),
     }
     pages["staff:publish"] = [reverse("staff:publish")] if is_dx_staff(user) else []

@@ -11,10 +11,14 @@ reachable by keyboard). One page of each kind is also checked by axe at 1366 px,
 layout. The admin is a desktop tool for DX staff: axe at 1366 px.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
+from pdca.models import BackgroundJob
 from tests.browser import pages
 from tests.browser.checks import check
 from tests.browser.conftest import DESKTOP, PHONE
@@ -53,14 +57,49 @@ def test_public_pages_fit_a_phone_and_pass_axe(demo_site, open_context):
     assert not problems, report(problems, urls)
 
 
-@pytest.mark.parametrize("username", ["dx-staff", "dx-head", "kiki-head"])
-def test_staff_pages_fit_a_phone_and_pass_axe_for_each_role(demo_site, open_context, username):
-    """Every staff page each role can open (DX staff: every item, KPI, system and evaluation;
-    a department head: their own), with their buttons and messages."""
+def start_jobs(user):
+    """Background work of ``user`` still under way (the status page then shows its progress)
+    and failed (the page says so, with status 500; returned): finished work answers with the
+    page that started it."""
+    Kind, Status = BackgroundJob.Kind, BackgroundJob.Status
+    BackgroundJob.objects.create(
+        kind=Kind.FORMS_WORKBOOK,
+        status=Status.RUNNING,
+        user=user,
+        progress_done=3,
+        progress_total=18,
+        progress_text="1-3 の様式①を書いています",
+    )
+    BackgroundJob.objects.create(
+        kind=Kind.PUBLISH,
+        status=Status.QUEUED,
+        user=user,
+        created_at=timezone.now() - timedelta(minutes=5),  # with the hint about the worker
+    )
+    failed = BackgroundJob.objects.create(kind=Kind.IMPORT_PREVIEW, status=Status.FAILED, user=user)
+    return reverse("staff:job", args=[failed.pk])
+
+
+@pytest.mark.parametrize(
+    ("username", "every"), [("dx-staff", True), ("dx-head", False), ("kiki-head", True)]
+)
+def test_staff_pages_fit_a_phone_and_pass_axe_for_each_role(
+    demo_site, open_context, username, every
+):
+    """The staff pages each role can open, with their buttons and messages: for DX staff every
+    item, KPI and system; for a department head their own (the DX推進課 head owns most items:
+    the first three of each, the pages differing from DX staff's only by what the role may do);
+    for everyone one evaluation in each state and the status of background work."""
     user = get_user_model().objects.get(username=username)
-    by_name = pages.staff_pages(user)
+    failed_job = start_jobs(user)
+    by_name = pages.staff_pages(user, every=every)
+    by_name["staff:job"].remove(failed_job)
+    empty = {name for name, urls in by_name.items() if not urls}
+    assert empty <= ({"staff:publish"} if username != "dx-staff" else set()), empty
     urls = flatten(by_name)
-    problems = check(open_context(username, viewport=PHONE), urls)
+    phone = open_context(username, viewport=PHONE)
+    problems = check(phone, urls)
+    problems += check(phone, [failed_job], status=500)
     problems += check(open_context(username, viewport=DESKTOP), one_of_each(by_name))
     assert not problems, report(problems, urls)
 
