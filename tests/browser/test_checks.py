@@ -37,3 +37,12 @@ def test_axe_that_checked_nothing_is_a_failure(open_context, settings):
     page.evaluate("() => { window.axe = {run: async () => ({violations: [], passes: []})}; }")
     with pytest.raises(AssertionError, match="passes is empty"):
         axe_problems(page, "ログイン")
+
+
+def test_a_machine_without_chromium_is_told_what_to_install(monkeypatch, tmp_path):
+    """Without Chromium the browser tests fail (never skip) with what to install."""
+    from tests.browser import conftest
+
+    monkeypatch.setattr(conftest, "CHROMIUM", tmp_path / "chromium")
+    missing = conftest.missing_requirements()
+    assert any("apt-get install -y chromium" in line for line in missing), missing
