@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -129,20 +130,24 @@ RECORDED_MODELS = ["Actual", "CostRecord", "System", "Evaluation", "Kpi", "Prior
 def test_app_code_never_bypasses_the_history_with_bulk_writes():
     """Bulk writes only through simple-history's helpers, which write a history row for each
     object (shizuoka_dx.history.create_all_recorded / update_all_recorded)."""
+    # A model without history (BackgroundJob: progress written many times a job) may be
+    # updated in bulk, on a line that names it.
+    unrecorded = {model.__name__ for model in apps.get_models() if not hasattr(model, "history")}
     offenders = []
     for app in ["priorities", "kpis", "systems", "pdca", "shizuoka_dx"]:
         for path in Path(settings.BASE_DIR, app).rglob("*.py"):
             if "migrations" in path.parts:
                 continue
-            text = path.read_text(encoding="utf-8")
-            for pattern in [
-                r"\)\.update\(",
-                r"\.objects\.update\(",
-                r"bulk_create(?!_with_history)",
-                r"bulk_update(?!_with_history)",
-            ]:
-                if re.search(pattern, text):
-                    offenders.append(f"{path.relative_to(settings.BASE_DIR)}: {pattern}")
+            for line in path.read_text(encoding="utf-8").splitlines():
+                for pattern in [
+                    r"\)\.update\(",
+                    r"\.objects\.update\(",
+                    r"bulk_create(?!_with_history)",
+                    r"bulk_update(?!_with_history)",
+                ]:
+                    named = re.match(r"\s*(?:\w+ = )?(\w+)\.objects\.", line)
+                    if re.search(pattern, line) and not (named and named[1] in unrecorded):
+                        offenders.append(f"{path.relative_to(settings.BASE_DIR)}: {line.strip()}")
     assert offenders == []
 
 

@@ -25,10 +25,6 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
-# Playwright's sync API runs an event loop in this thread; Django refuses database work from a
-# thread with a running loop unless told that this is intended (ENVIRONMENT.md).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = Path(os.environ.get("CHROMIUM") or "/usr/bin/chromium")
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
@@ -40,6 +36,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--disable-dev-shm-usage",
 ]
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -83,10 +80,18 @@ def browser():
         pytest.fail("ブラウザーテストを実行できません。" + " ".join(missing), pytrace=False)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    # Playwright's sync API keeps an event loop running in this thread; Django then refuses
+    # database work here (fixtures, assertions) unless told it is intended (ENVIRONMENT.md).
+    # Set only while the browser runs (pytest-django runs these tests after all others), so a
+    # command started by an earlier test (`check --deploy`) never inherits it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture
