@@ -164,7 +164,12 @@ class ThroughService(SaysWhyRefused):
     def has_delete_permission(self, request, obj=None):
         if not super().has_delete_permission(request, obj):
             return False
-        return obj is None or self.refusal_to_delete(obj, request.user) is None
+        if obj is None:
+            return True
+        # The service's check locks rows (SELECT … FOR UPDATE), which PostgreSQL allows only in a
+        # transaction, and the admin opens none for a GET (the change page asks this too).
+        with transaction.atomic():
+            return self.refusal_to_delete(obj, request.user) is None
 
 
 class ServiceWriteAdmin(ThroughService, ImportExportMixin, SimpleHistoryAdmin):

@@ -5,7 +5,7 @@ it serves fails tests/browser/test_pages.py (``test_every_url_pattern_is_enumera
 """
 
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from kpis.models import Kpi
 from pdca.models import BackgroundJob, Evaluation, PublishedSnapshot
@@ -120,7 +120,8 @@ def staff_pages(user, *, every=True) -> dict[str, list[str]]:
 
 def admin_pages() -> list[str]:
     """The admin's index, each app's index, and every registered model's list, add form (where
-    adding is allowed) and the change form of its first record."""
+    adding is allowed), import and export pages (django-import-export), and the change form and
+    change history of its first record."""
     pages = [reverse("admin:index")]
     apps = set()
     for model, model_admin in admin.site._registry.items():
@@ -130,11 +131,24 @@ def admin_pages() -> list[str]:
         pages.append(reverse(f"{prefix}_changelist"))
         if model_admin.has_add_permission(_FakeRequest()):
             pages.append(reverse(f"{prefix}_add"))
+        pages += _optional(f"{prefix}_import", f"{prefix}_export")
         first = model._default_manager.order_by("pk").first()
         if first is not None:
             pages.append(reverse(f"{prefix}_change", args=[first.pk]))
+            pages += _optional(f"{prefix}_history", args=[first.pk])
     pages += [reverse("admin:app_list", args=[label]) for label in sorted(apps)]
     return pages
+
+
+def _optional(*names, args=()) -> list[str]:
+    """The URLs of those names that exist (import and export only on import-export admins)."""
+    urls = []
+    for name in names:
+        try:
+            urls.append(reverse(name, args=args))
+        except NoReverseMatch:
+            pass
+    return urls
 
 
 class _FakeRequest:
