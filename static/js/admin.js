@@ -32,6 +32,15 @@
     });
   }
 
+  // The export page's "select all" box (django-import-export): its label points at an id the
+  // box does not have.
+  function fixExport() {
+    document.querySelectorAll("input.select-toggle[name]:not([id])").forEach(function (box) {
+      if (document.querySelector('label[for="' + box.name + '"]')) box.id = box.name;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", fixExport);
+
   new MutationObserver(fix).observe(document.documentElement, { childList: true, subtree: true });
   document.addEventListener("DOMContentLoaded", fix);
 })();
