@@ -37,7 +37,7 @@ from pdca.services.placements import (
     system_placement_refusal,
     system_placements_save,
 )
-from shizuoka_dx.admin import HistoryAdmin, RecordedAdmin
+from shizuoka_dx.admin import HistoryAdmin, RecordedAdmin, TabularInline
 from shizuoka_dx.resources import FORMATS
 from systems.admin import SystemAdmin
 from systems.models import CostRecord, System, SystemPlacement
@@ -165,13 +165,19 @@ class ThroughService(SaysWhyRefused):
     def has_delete_permission(self, request, obj=None):
         if not super().has_delete_permission(request, obj):
             return False
-        return obj is None or self.refusal_to_delete(obj, request.user) is None
+        if obj is None:
+            return True
+        # The service's check locks rows (SELECT … FOR UPDATE), which PostgreSQL allows only in a
+        # transaction, and the admin opens none for a GET (the change page asks this too).
+        with transaction.atomic():
+            return self.refusal_to_delete(obj, request.user) is None
 
     def delete_view(self, request, object_id, extra_context=None):
         """A delete the service refuses answers 403 with the service's reason, not a bare 403."""
         obj = self.get_object(request, admin.utils.unquote(object_id))
         if obj is not None and super().has_delete_permission(request, obj):
-            message = self.refusal_to_delete(obj, request.user)
+            with transaction.atomic():  # the check locks rows, as in has_delete_permission
+                message = self.refusal_to_delete(obj, request.user)
             if message:
                 raise PermissionDenied(message)
         return super().delete_view(request, object_id, extra_context)
@@ -347,10 +353,18 @@ class PlacementAdmin(ThroughService, RecordedAdmin):
         self.placements_save(deleted=[obj], user=user, reason=reason)
 
 
+class NoteFilter(admin.AllValuesFieldListFilter):
+    """The 記載 filter, whose empty value would be a link without text: 「記載なし」."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            yield {**choice, "display": choice["display"] or "記載なし"}
+
+
 @admin.register(KpiPlacement)
 class KpiPlacementAdmin(PlacementAdmin):
     list_display = ["kpi", "initiative", "order", "note"]
-    list_filter = ["note"]
+    list_filter = [("note", NoteFilter)]
     search_fields = ["kpi__code", "initiative__name"]
     list_select_related = ["kpi", "initiative__item"]
     placed_on = ("kpi", "initiative")
@@ -409,14 +423,14 @@ class SystemPlacementFormSet(PlacementFormSet):
         return system_placement_refusal(removed=removed, added=added)
 
 
-class KpiPlacementInline(admin.TabularInline):
+class KpiPlacementInline(TabularInline):
     model = KpiPlacement
     formset = KpiPlacementFormSet
     autocomplete_fields = ["initiative"]
     extra = 0
 
 
-class SystemPlacementInline(admin.TabularInline):
+class SystemPlacementInline(TabularInline):
     model = SystemPlacement
     formset = SystemPlacementFormSet
     extra = 0

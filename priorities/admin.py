@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.db.models import ManyToManyField
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -12,7 +14,7 @@ from priorities.models import (
     PriorityItem,
     RoadmapEntry,
 )
-from shizuoka_dx.admin import RecordedAdmin
+from shizuoka_dx.admin import RecordedAdmin, TabularInline
 from shizuoka_dx.history import object_name
 
 
@@ -45,7 +47,7 @@ class DepartmentAdmin(ReadableHistoryAdmin):
     filter_horizontal = ["members"]
 
 
-class PriorityItemInline(admin.TabularInline):
+class PriorityItemInline(TabularInline):
     model = PriorityItem
     fields = ["code", "order", "title", "has_form2"]
     extra = 0
@@ -58,18 +60,18 @@ class PillarAdmin(RecordedAdmin):
     inlines = [PriorityItemInline]
 
 
-class NarrativeBulletInline(admin.TabularInline):
+class NarrativeBulletInline(TabularInline):
     model = NarrativeBullet
     extra = 0
 
 
-class FormToolInline(admin.TabularInline):
+class FormToolInline(TabularInline):
     model = FormTool
     fields = ["order", "label", "name", "department_text", "departments", "repeated", "system"]
     extra = 0
 
 
-class InitiativeInline(admin.TabularInline):
+class InitiativeInline(TabularInline):
     model = Initiative
     fields = ["number", "name", "ref", "repeated", "kpi_note"]
     extra = 0
@@ -97,7 +99,7 @@ class PriorityItemAdmin(ReadableHistoryAdmin):
         return "、".join(d.name for d in obj.departments.all())
 
 
-class RoadmapEntryInline(admin.TabularInline):
+class RoadmapEntryInline(TabularInline):
     model = RoadmapEntry
     extra = 0
 
@@ -139,3 +141,14 @@ class FormToolAdmin(RecordedAdmin):
     list_filter = ["repeated", "departments"]
     search_fields = ["name", "department_text"]
     list_select_related = ["item", "system"]
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class StaffUserAdmin(UserAdmin):
+    """Django's user admin, with the dates it records shown rather than typed: nobody edits a
+    last login, and its split date/time boxes had no labels (WCAG 1.3.1)."""
+
+    readonly_fields = ["last_login", "date_joined"]

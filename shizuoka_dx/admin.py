@@ -78,7 +78,30 @@ class RecordedAdmin(HistoryAdmin):
             self.delete_model(request, obj)
 
 
-class ReadOnlyInline(admin.TabularInline):
+class TabularInline(admin.TabularInline):
+    """Django's tabular inline names each column only in the table heading, so a screen reader
+    meets a row of unnamed fields: each field is named after its column and row (WCAG 1.3.1,
+    4.1.2), e.g. 「コード（2行目）」."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class Labelled(formset):
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                row = f"{index + 1}行目" if index is not None else "追加する行"
+                for name, field in form.fields.items():
+                    label = field.label if field.label is not None else name
+                    widget = field.widget
+                    while hasattr(widget, "widget"):  # RelatedFieldWidgetWrapper: the field
+                        widget = widget.widget
+                    widget.attrs.setdefault("aria-label", f"{label}（{row}）")
+
+        Labelled.__name__ = formset.__name__
+        return Labelled
+
+
+class ReadOnlyInline(TabularInline):
     """Records shown for reading beside their parent: they change on their own admin page,
     through their one write path (so a locked year never blocks saving the parent)."""
 

@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -131,7 +132,6 @@ def test_app_code_never_bypasses_the_history_with_bulk_writes():
     history row for each object (shizuoka_dx.history.create_all_recorded /
     update_all_recorded). Models kept without history (a background job's progress) may be
     updated in bulk; a line that names no model counts as an offence."""
-    from django.apps import apps
 
     unrecorded = {
         model.__name__

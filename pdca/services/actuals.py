@@ -171,9 +171,9 @@ def _apply(changes, *, user, reason, demo, dry_run=False) -> ActualsResult:
     """Check every change against the locked state, then write them all in a few statements:
     one bulk insert and one bulk update (each with its history rows), whatever the number."""
     pairs = {(change.kpi.pk, change.fiscal_year) for change in changes}
+    kpi_ids = {kpi_id for kpi_id, _ in pairs}
     # The KPI rows first: a move of the KPI to another item (pdca/services/placements.py) locks
     # them too, so the items read next are the ones the KPI stays on until this commits.
-    kpi_ids = {kpi_id for kpi_id, _ in pairs}
     list(Kpi.objects.select_for_update(of=("self",)).filter(pk__in=kpi_ids).order_by("pk"))
     locks = evaluations_over(pairs, for_update=True)
     existing = {

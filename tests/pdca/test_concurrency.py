@@ -513,3 +513,27 @@ def test_a_cost_entered_while_its_system_joins_an_approved_item_waits_and_is_ref
     assert isinstance(entered, cost_services.CostRefused), entered
     assert "2-1 の令和7年度の評価は承認済みのため" in str(entered)
     assert not CostRecord.objects.filter(system=system, fiscal_year=2025).exists()
+
+
+def test_the_admin_pages_of_a_figure_open_outside_a_transaction(plan, dx_staff):
+    """Opening a cost record or an actual in the admin asks the service whether it may be deleted,
+    which locks rows: PostgreSQL refuses SELECT … FOR UPDATE outside a transaction, and a GET has
+    none (a 500 found by the browser tests; test transactions hid it everywhere else)."""
+    system = System.objects.get(name="静岡市災害時総合情報システム")
+    record, _ = cost_services.cost_save(
+        system=system,
+        fiscal_year=2025,
+        kind=CostRecord.Kind.OPERATING,
+        thousand_yen=Decimal(1200),
+        note="",
+        user=dx_staff,
+        reason="テスト",
+    )
+    actual, _ = _save_k02(Kpi.objects.get(code="1-3-K02"), 9, dx_staff, seen=None)
+    client = Client()
+    client.force_login(dx_staff)
+    for url in [
+        f"/admin/systems/costrecord/{record.pk}/change/",
+        f"/admin/kpis/actual/{actual.pk}/change/",
+    ]:
+        assert client.get(url).status_code == 200, url
