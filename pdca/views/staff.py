@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from kpis.calculations import GRADES
 from kpis.selectors import plan_items, years_with_actuals
-from pdca import workflow
+from pdca import rounds, workflow
 from pdca.dashboard import build_dashboard
 from pdca.forms import CommentForm, EvaluationForm, FormsWorkbookForm, PublishForm
 from pdca.models import BackgroundJob, Evaluation, PublishedSnapshot
@@ -75,6 +75,7 @@ def dashboard(request):
         grade=grade,
     )
     context = {
+        **_my_work(request.user),
         "dashboard": board,
         "year_error": year_error,
         "pillar_choices": Pillar.objects.order_by("number"),
@@ -89,6 +90,24 @@ def dashboard(request):
         "is_dx_staff": permissions.is_dx_staff(request.user),
     }
     return render(request, "staff/dashboard.html", context)
+
+
+def _my_work(user) -> dict:
+    """「わたしの作業」, shown first: a head's tasks in the open update round (due dates, days
+    left, one link each); for DX staff, the round's state with a link to the overview."""
+    round_ = rounds.current_round()
+    context = {
+        "round": round_,
+        "work": None,
+        "can_manage_round": permissions.can_manage_round(user),
+    }
+    if round_ is None or not round_.is_open:
+        return context
+    if permissions.is_department_head(user):
+        work = rounds.round_state(round_, today=rounds.today()).work_for(user)
+        context["work"] = work
+        context["overdue_count"] = sum(task.overdue for task in work)
+    return context
 
 
 def _item_history(item: PriorityItem):
