@@ -5,6 +5,8 @@ run "as of" another day (``send_reminders --today 2026-05-24``). Fiscal years ru
 and are stored as the Western year they start in (令和7年度 = 2025, 2025-04-01 … 2026-03-31).
 """
 
+import re
+import unicodedata
 from datetime import date
 
 from shizuoka_dx.fiscal import era_year
@@ -92,3 +94,14 @@ def format_date(day: date | None) -> str:
     if day is None:
         return "－"
     return f"{day.year}年{day.month}月{day.day}日（{WEEKDAYS[day.weekday()]}）"
+
+
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def parse_date(text: str) -> date:
+    """2026-05-31, 2026/5/31, ２０２６年５月３１日 → a date; ValueError otherwise."""
+    match = _DATE.match(unicodedata.normalize("NFKC", str(text)).strip())
+    if not match:
+        raise ValueError(text)
+    return date(*(int(part) for part in match.groups()))

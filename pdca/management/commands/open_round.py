@@ -7,13 +7,13 @@ from pdca.services import round as services
 from priorities.models import Department
 from priorities.roles import command_user
 from shizuoka_dx.commands import Command as BaseCommand
-from shizuoka_dx.deadlines import format_date
+from shizuoka_dx.deadlines import format_date, parse_date
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
 
 
 def _date(text: str, option: str) -> date:
     try:
-        return date.fromisoformat(text.strip().replace("/", "-"))
+        return parse_date(text)
     except ValueError:
         raise CommandError(
             f"{option} の「{text}」は日付として読めません。2026-05-31 の形で指定してください。"

@@ -1,11 +1,10 @@
-from datetime import date
 
 from django.core.management.base import CommandError
 
 from pdca.rounds import today as local_today
 from pdca.services.mail import DRY_RUN, SENT, send_reminders
 from shizuoka_dx.commands import Command as BaseCommand
-from shizuoka_dx.deadlines import format_date
+from shizuoka_dx.deadlines import format_date, parse_date
 from shizuoka_dx.fiscal import format_fiscal_year
 
 
@@ -26,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run, today, **options):
         if today:
             try:
-                day = date.fromisoformat(today.strip().replace("/", "-"))
+                day = parse_date(today)
             except ValueError:
                 raise CommandError(
                     f"--today の「{today}」は日付として読めません。2026-05-24 の形で指定してください。"
