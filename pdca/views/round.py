@@ -125,7 +125,10 @@ def _round_for(query: Query) -> Round | None:
         if round_ is None:
             raise Http404(f"{format_fiscal_year(query.fiscal_year)}の更新ラウンドはありません。")
         return round_
-    return rounds.current_round()
+    round_ = rounds.current_round()
+    if round_ is not None:  # links and downloads name the year they show
+        query.fiscal_year = round_.fiscal_year
+    return round_
 
 
 def overview_rows(state, query: Query) -> list:
