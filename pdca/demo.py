@@ -98,8 +98,8 @@ def load_demo_round(*, user, today: date) -> bool:
         actuals_due=dates["actuals_due"],
         evaluations_due=dates["evaluations_due"],
         user=user,
+        demo=True,
     )
-    Round.objects.filter(pk=round_.pk).update(is_demo=True)
     crisis = Department.objects.filter(name="危機管理課").first()
     if crisis is not None:
         round_services.round_set_department_dates(

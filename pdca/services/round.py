@@ -37,8 +37,11 @@ def _check(user, year: int, actuals_due: date, evaluations_due: date) -> None:
 
 
 @transaction.atomic
-def round_open(*, fiscal_year: int, actuals_due: date, evaluations_due: date, user) -> Round:
-    """Open the round of ``fiscal_year``: one per year (a second one is refused)."""
+def round_open(
+    *, fiscal_year: int, actuals_due: date, evaluations_due: date, user, demo: bool = False
+) -> Round:
+    """Open the round of ``fiscal_year``: one per year (a second one is refused). ``demo``
+    marks the demo's round (load_plan --demo), which --remove-demo deletes again."""
     _check(user, fiscal_year, actuals_due, evaluations_due)
     if Round.objects.filter(fiscal_year=fiscal_year).exists():
         raise RoundRefused(
@@ -50,8 +53,11 @@ def round_open(*, fiscal_year: int, actuals_due: date, evaluations_due: date, us
         actuals_due=actuals_due,
         evaluations_due=evaluations_due,
         opened_by=user,
+        is_demo=demo,
     )
     reason = f"更新ラウンドを開始（実績 {format_date(actuals_due)}、評価 {format_date(evaluations_due)}）"
+    if demo:
+        reason = "デモ用の" + reason
     try:
         with transaction.atomic():
             save_recorded(round_, user=user, reason=reason)

@@ -44,7 +44,7 @@ def heads(head_a, head_a2, head_b):
 
 @pytest.mark.django_db
 def test_each_head_gets_one_japanese_e_mail_listing_what_they_owe(mailoutbox, dx_staff, heads):
-    head_a, head_a2, head_b = heads
+    head_a, _head_a2, _head_b = heads
     open_r7(dx_staff)
     report = mail.send_reminders(today=SEVEN_DAYS_BEFORE)
     assert sorted(m.to[0] for m in mailoutbox) == [

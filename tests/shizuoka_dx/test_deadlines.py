@@ -101,9 +101,21 @@ def test_it_accepts_due_dates_from_the_first_day_of_the_year_to_the_end_of_the_n
 @pytest.mark.parametrize(
     ("actuals", "evaluations", "message"),
     [
-        (date(2025, 3, 31), date(2026, 6, 30), "実績の入力期限（2025年3月31日（月））は、令和7年度の初日"),
-        (date(2026, 5, 31), date(2027, 4, 1), "評価の期限（2027年4月1日（木））は、令和7年度の初日"),
-        (date(2026, 6, 30), date(2026, 5, 31), "評価の期限（2026年5月31日（日））は、実績の入力期限"),
+        (
+            date(2025, 3, 31),
+            date(2026, 6, 30),
+            "実績の入力期限（2025年3月31日（月））は、令和7年度の初日",
+        ),
+        (
+            date(2026, 5, 31),
+            date(2027, 4, 1),
+            "評価の期限（2027年4月1日（木））は、令和7年度の初日",
+        ),
+        (
+            date(2026, 6, 30),
+            date(2026, 5, 31),
+            "評価の期限（2026年5月31日（日））は、実績の入力期限",
+        ),
     ],
 )
 def test_it_refuses_due_dates_outside_the_round_in_one_japanese_sentence(

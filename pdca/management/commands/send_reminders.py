@@ -1,4 +1,3 @@
-
 from django.core.management.base import CommandError
 
 from pdca.rounds import today as local_today
