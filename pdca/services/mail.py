@@ -297,7 +297,7 @@ KIND_HEADINGS = {
 }
 
 
-DEADLINE_NAMES = {"actual": "実績の入力期限", "evaluation": "評価の期限", "approval": "評価の期限"}
+DEADLINE_NAMES = {"actual": "実績の入力", "evaluation": "評価", "approval": "評価"}
 
 
 @dataclass

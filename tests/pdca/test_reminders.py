@@ -60,7 +60,7 @@ def test_each_head_gets_one_japanese_e_mail_listing_what_they_owe(mailoutbox, dx
     body = message.body
     assert body.startswith("kiki-head 様\n")
     assert "あなたの担当に残っている作業が 5 件あります。" in body
-    assert "（実績の入力期限の期限の7日前のお知らせです。）" in body
+    assert "（実績の入力の期限の7日前のお知らせです。）" in body
     assert "■ 実績の入力（期限 2026年5月31日（日）、あと7日）4件" in body
     assert "■ 評価の記入と提出（期限 2026年6月30日（火）、あと37日）1件" in body
     assert "http://127.0.0.1:8000/staff/kpis/1-3-K01/" in body
