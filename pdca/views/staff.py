@@ -21,7 +21,7 @@ from kpis.selectors import plan_items, years_with_actuals
 from pdca import rounds, workflow
 from pdca.dashboard import build_dashboard
 from pdca.forms import CommentForm, EvaluationForm, FormsWorkbookForm, PublishForm
-from pdca.models import BackgroundJob, Evaluation, PublishedSnapshot
+from pdca.models import BackgroundJob, Evaluation, PublishedSnapshot, Round
 from pdca.pages import item_from_models
 from pdca.selectors import check_cycle_year, contains_demo_data
 from pdca.services import evaluations as services
@@ -93,20 +93,20 @@ def dashboard(request):
 
 
 def _my_work(user) -> dict:
-    """「わたしの作業」, shown first: a head's tasks in the open update round (due dates, days
-    left, one link each); for DX staff, the round's state with a link to the overview."""
-    round_ = rounds.current_round()
+    """「わたしの作業」, shown first: a head's tasks in each open update round (usually one),
+    with due dates, days left and one link each; for DX staff, the latest round's state with a
+    link to the overview."""
     context = {
-        "round": round_,
-        "work": None,
+        "round": rounds.current_round(),
+        "my_rounds": [],
         "can_manage_round": permissions.can_manage_round(user),
     }
-    if round_ is None or not round_.is_open:
-        return context
     if permissions.is_department_head(user):
-        work = rounds.round_state(round_, today=rounds.today()).work_for(user)
-        context["work"] = work
-        context["overdue_count"] = sum(task.overdue for task in work)
+        for round_ in Round.objects.filter(status=Round.Status.OPEN).order_by("-fiscal_year"):
+            work = rounds.round_state(round_, today=rounds.today()).work_for(user)
+            context["my_rounds"].append(
+                {"round": round_, "work": work, "overdue": sum(task.overdue for task in work)}
+            )
     return context
 
 

@@ -302,3 +302,24 @@ def test_a_head_cannot_change_a_round(client, head_a, round_r7):
     round_r7.refresh_from_db()
     assert round_r7.actuals_due == date(2026, 5, 31) and round_r7.is_open
     assert Round.objects.count() == 1
+
+
+def test_a_head_sees_the_work_of_every_open_round_and_none_of_a_closed_one(
+    client, dx_staff, head_a, round_r7, on
+):
+    from pdca.services.round import round_close
+
+    on(date(2026, 5, 24))
+    round_open(
+        fiscal_year=2026,
+        actuals_due=date(2027, 5, 31),
+        evaluations_due=date(2027, 6, 30),
+        user=dx_staff,
+    )
+    page = login(client, head_a).get("/staff/").content.decode()
+    assert page.index("わたしの作業（令和8年度の更新）") < page.index(
+        "わたしの作業（令和7年度の更新）"
+    )
+    round_close(round=round_r7, user=dx_staff)
+    page = client.get("/staff/").content.decode()
+    assert "令和7年度の更新" not in page and "わたしの作業（令和8年度の更新）" in page
