@@ -14,6 +14,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from priorities.models import PriorityItem
+from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.validators import validate_fiscal_year
 
 
@@ -270,8 +271,6 @@ class Round(models.Model):
         ]
 
     def __str__(self):
-        from shizuoka_dx.fiscal import format_fiscal_year
-
         return f"{format_fiscal_year(self.fiscal_year)}の更新ラウンド"
 
     @property
@@ -343,6 +342,7 @@ class EmailMessageRecord(models.Model):
     status = models.CharField("状態", max_length=12, choices=Status.choices, default=Status.PENDING)
     error = models.TextField("送信できなかった理由", blank=True)
     created_at = models.DateTimeField("記録した日時", default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField("送信を始めた日時", null=True, blank=True)
     sent_at = models.DateTimeField("送信日時", null=True, blank=True)
     attempts = models.PositiveSmallIntegerField("送信を試みた回数", default=0)
 

@@ -22,7 +22,7 @@ Reminders are sent by the ``send_reminders`` command itself (run daily from cron
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 Kind = EmailMessageRecord.Kind
 Status = EmailMessageRecord.Status
 MAX_ATTEMPTS = 5
+STALE_SENDING = timedelta(hours=1)
 SIGNATURE = (
     "――――――――――――――――――――\n"
     "静岡市 DX推進課（デジタル化推進アクションプラン 進捗管理）\n"
@@ -91,13 +92,20 @@ def record(
 # ---- 2. delivering ---------------------------------------------------------------------------
 
 
+def _sendable() -> Q:
+    """Waiting, failed before, or left "sending" by a process that died while sending (an
+    SMTP server answers in seconds: after STALE_SENDING nobody is still sending it)."""
+    stale = timezone.now() - STALE_SENDING
+    return Q(status__in=[Status.PENDING, Status.FAILED]) | Q(
+        status=Status.SENDING, claimed_at__lt=stale
+    )
+
+
 def deliver(message_id: int) -> str:
     """Send one recorded e-mail if nobody else is sending it; returns its status afterwards."""
-    claimed = (
-        EmailMessageRecord.objects.filter(pk=message_id, attempts__lt=MAX_ATTEMPTS)
-        .filter(status__in=[Status.PENDING, Status.FAILED])
-        .update(status=Status.SENDING, attempts=F("attempts") + 1)
-    )
+    claimed = EmailMessageRecord.objects.filter(
+        _sendable(), pk=message_id, attempts__lt=MAX_ATTEMPTS
+    ).update(status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now())
     message = EmailMessageRecord.objects.select_related("recipient").get(pk=message_id)
     if not claimed:
         return message.status
@@ -125,9 +133,9 @@ def deliver(message_id: int) -> str:
 
 def deliver_waiting() -> int:
     """Send every e-mail still waiting (no worker took it) or that failed before; the count sent."""
-    waiting = EmailMessageRecord.objects.filter(
-        status__in=[Status.PENDING, Status.FAILED], attempts__lt=MAX_ATTEMPTS
-    ).order_by("pk")
+    waiting = EmailMessageRecord.objects.filter(_sendable(), attempts__lt=MAX_ATTEMPTS).order_by(
+        "pk"
+    )
     return sum(deliver(pk) == Status.SENT for pk in waiting.values_list("pk", flat=True))
 
 

@@ -273,3 +273,35 @@ def test_two_runs_at_once_send_one_e_mail_per_head(plan, dx_staff, heads, settin
     assert sum(r.count(mail.SENT) for r in reports) == 3
     assert sum(r.count(mail.ALREADY) for r in reports) == 3
     assert EmailMessageRecord.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_an_e_mail_left_sending_by_a_dead_process_is_sent_later_but_never_twice_at_once(
+    mailoutbox, dx_staff, heads
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    head_a, head_a2, _head_b = heads
+    now = timezone.now()
+    for user, claimed in (
+        (head_a, now - timedelta(hours=2)),
+        (head_a2, now - timedelta(minutes=1)),
+    ):
+        EmailMessageRecord.objects.create(
+            recipient=user,
+            to_address=user.email,
+            kind="submitted",
+            reason=f"submitted:test:{user.pk}",
+            day=SEVEN_DAYS_BEFORE,
+            subject="件名",
+            body="本文",
+            status="sending",
+            claimed_at=claimed,
+            attempts=1,
+        )
+    assert mail.deliver_waiting() == 1
+    assert [m.to for m in mailoutbox] == [["kiki@example.jp"]]
+    # The one claimed a minute ago may still be on its way: left alone.
+    assert EmailMessageRecord.objects.get(recipient=head_a2).status == "sending"
