@@ -181,6 +181,7 @@ class BackgroundJob(models.Model):
         IMPORT_PREVIEW = "import_preview", "取り込む内容の確認"
         IMPORT_CONFIRM = "import_confirm", "実績の取り込み"
         PUBLISH = "publish", "進捗の公表"
+        REMINDERS = "reminders", "期限のお知らせの送信"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "順番を待っています"

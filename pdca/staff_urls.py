@@ -50,6 +50,7 @@ urlpatterns = [
         name="round_department",
     ),
     path("round/<int:fiscal_year>/close/", round_views.round_close, name="round_close"),
+    path("round/<int:fiscal_year>/remind/", round_views.round_remind, name="round_remind"),
     # Staff accounts (DX staff): invite a head, departments and role, deactivate.
     path("users/", users.user_list, name="users"),
     path("users/invite/", users.user_invite, name="user_invite"),

@@ -17,6 +17,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterField(
+            model_name='backgroundjob',
+            name='kind',
+            field=models.CharField(choices=[('forms_workbook', '様式（Excel）の書き出し'), ('import_preview', '取り込む内容の確認'), ('import_confirm', '実績の取り込み'), ('publish', '進捗の公表'), ('reminders', '期限のお知らせの送信')], max_length=20, verbose_name='処理'),
+        ),
         migrations.CreateModel(
             name='AccountEvent',
             fields=[

@@ -377,14 +377,20 @@ def reminder_text(state, head, tasks, why) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
-def send_reminders(*, today: date, dry_run: bool = False) -> ReminderReport:
+def send_reminders(
+    *, today: date, dry_run: bool = False, fiscal_year: int | None = None
+) -> ReminderReport:
     """Each department head with work in an open round, on a reminder day of any of its due
     dates (REMINDER_DAYS before it; the day after it and every REMINDER_OVERDUE_EVERY days
-    after), gets one e-mail listing everything they owe. Never twice a day for a round."""
+    after), gets one e-mail listing everything they owe. Never twice a day for a round.
+    ``fiscal_year`` limits it to that year's round (the button on the round's page)."""
     report = ReminderReport(today=today)
     before = tuple(settings.REMINDER_DAYS)
     every = settings.REMINDER_OVERDUE_EVERY
-    for round_ in Round.objects.filter(status=Round.Status.OPEN).order_by("fiscal_year"):
+    open_rounds = Round.objects.filter(status=Round.Status.OPEN).order_by("fiscal_year")
+    if fiscal_year is not None:
+        open_rounds = open_rounds.filter(fiscal_year=fiscal_year)
+    for round_ in open_rounds:
         state = round_state(round_, today=today)
         work = state.head_work()
         recipients = get_user_model().objects.in_bulk([head.pk for head, _ in work])

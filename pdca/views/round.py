@@ -6,6 +6,7 @@ history and the e-mails sent). Department heads see their part on /staff/ (「�
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,8 +21,11 @@ from openpyxl.styles import Font, PatternFill
 
 from pdca import rounds
 from pdca.forms import DepartmentDatesForm, RoundExtendForm, RoundOpenForm
-from pdca.models import EmailMessageRecord, Round, RoundDeadline
+from pdca.models import BackgroundJob, EmailMessageRecord, Round, RoundDeadline
+from pdca.services import mail
 from pdca.services import round as services
+from pdca.tasks import start
+from pdca.views.jobs import respond
 from priorities import permissions
 from priorities.models import Department
 from shizuoka_dx.deadlines import days_left, default_due_dates, format_date
@@ -393,6 +397,14 @@ def _detail(request, round_, *, extend_form=None, department_form=None, status=2
         "emails": EmailMessageRecord.objects.filter(round=round_)
         .select_related("recipient")
         .order_by("-created_at")[:100],
+        "reminders": mail.send_reminders(
+            today=rounds.today(), dry_run=True, fiscal_year=round_.fiscal_year
+        ).reminders
+        if round_.is_open
+        else [],
+        "today": rounds.today(),
+        "reminder_days": "・".join(str(d) for d in settings.REMINDER_DAYS),
+        "overdue_every": settings.REMINDER_OVERDUE_EVERY,
         "actuals_left": days_left(round_.actuals_due, rounds.today()),
         "evaluations_left": days_left(round_.evaluations_due, rounds.today()),
     }
@@ -465,3 +477,34 @@ def round_close(request, fiscal_year):
             else "更新ラウンドを終了しました。お知らせのメールは送られなくなります。",
         )
     return redirect("staff:round_detail", fiscal_year=fiscal_year)
+
+
+@login_required
+@require_POST
+def round_remind(request, fiscal_year):
+    """Today's reminders of this round, now (what the daily send_reminders would send), by the
+    background worker; an e-mail already sent today is not sent again."""
+    _dx_only(request.user)
+    round_ = _round_or_404(fiscal_year)
+    if not round_.is_open:
+        messages.error(request, "終了した更新ラウンドのお知らせは送れません。")
+        return redirect("staff:round_detail", fiscal_year=fiscal_year)
+    params = {"fiscal_year": fiscal_year, "today": rounds.today().isoformat()}
+    return respond(request, start(BackgroundJob.Kind.REMINDERS, user=request.user, params=params))
+
+
+def reminders_finished(request, job: BackgroundJob, *, at_once: bool = False):
+    _dx_only(request.user)
+    result = job.result
+    if job.status == BackgroundJob.Status.DONE:
+        text = f"期限のお知らせを {result['sent']} 人に送りました。"
+        if result["already"]:
+            text += f"今日すでに送っていた {result['already']} 人には送っていません。"
+        if result["unreachable"]:
+            text += f"メールアドレスのない {result['unreachable']} 人には送れませんでした。"
+        if result["failed"]:
+            text += f"{result['failed']} 人への送信に失敗しました（次の実行でもう一度送ります）。"
+        messages.success(request, text)
+    else:
+        messages.error(request, "お知らせを送れませんでした。" + " ".join(result.get("errors", [])))
+    return redirect("staff:round_detail", fiscal_year=job.params["fiscal_year"])

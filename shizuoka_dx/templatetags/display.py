@@ -121,5 +121,5 @@ def days_left(value):
 
 @register.filter
 def long_date(value):
-    """A date as 「2026年5月31日（日）」."""
-    return format_date(value)
+    """A date as 「2026年5月31日（日）」 (－ for none)."""
+    return format_date(value or None)

@@ -323,3 +323,25 @@ def test_a_head_sees_the_work_of_every_open_round_and_none_of_a_closed_one(
     round_close(round=round_r7, user=dx_staff)
     page = client.get("/staff/").content.decode()
     assert "令和7年度の更新" not in page and "わたしの作業（令和8年度の更新）" in page
+
+
+def test_the_round_page_previews_today_s_reminders_and_sends_them_once(
+    client, dx_staff, head_a, round_r7, on, mailoutbox
+):
+    head_a.email = "kiki@example.jp"
+    head_a.save()
+    on(date(2026, 5, 24))  # 7 days before the actuals' due date
+    client = login(client, dx_staff)
+    page = client.get("/staff/round/2025/").content.decode()
+    assert "今日のお知らせ（2026年5月24日（日））" in page
+    assert "kiki-head（kiki@example.jp）：【期限のお知らせ】令和7年度の実績・評価" in page
+    response = client.post("/staff/round/2025/remind/", follow=True)
+    assert "期限のお知らせを 1 人に送りました。" in response.content.decode()
+    again = client.post("/staff/round/2025/remind/", follow=True).content.decode()
+    assert "今日すでに送っていた 1 人には送っていません。" in again
+    assert [m.to for m in mailoutbox] == [["kiki@example.jp"]]
+    on(date(2026, 5, 25))
+    assert (
+        "今日はお知らせを送る日ではありません（期限の14・7・1日前"
+        in client.get("/staff/round/2025/").content.decode()
+    )
