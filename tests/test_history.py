@@ -152,7 +152,8 @@ def test_app_code_never_bypasses_the_history_with_bulk_writes():
         for path in Path(settings.BASE_DIR, app).rglob("*.py"):
             if "migrations" in path.parts:
                 continue
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            lines = path.read_text(encoding="utf-8").splitlines()
+            for number, line in enumerate(lines, 1):
                 for pattern in [
                     r"\)\.update\(",
                     r"\.objects\.update\(",
@@ -161,8 +162,12 @@ def test_app_code_never_bypasses_the_history_with_bulk_writes():
                 ]:
                     if not re.search(pattern, line):
                         continue
-                    named = re.match(r"\s*(?:\w+ = )?(\w+)\.objects\.", line)
-                    if "update" in pattern and named and named.group(1) in unrecorded:
+                    # The model the statement starts from: this line or the few above it
+                    # (a statement the formatter split over lines).
+                    statement = " ".join(lines[max(0, number - 5) : number])
+                    models_named = re.findall(r"(\w+)\.objects\.", statement)
+                    named = models_named[-1] if models_named else None
+                    if "update" in pattern and named in unrecorded:
                         continue
                     offenders.append(
                         f"{path.relative_to(settings.BASE_DIR)}:{number}: {line.strip()}"
