@@ -114,3 +114,125 @@ class UploadForm(forms.Form):
         if Path(upload.name).suffix.lower() not in {".xlsx", ".csv"}:
             raise forms.ValidationError("読み込めるのは .xlsx と .csv のファイルです。")
         return upload
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+DATE_HELP = "例: 2026-05-31（2026/5/31 とも書けます）"
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
+
+
+def date_field(label: str, *, required: bool = True, help_text: str = DATE_HELP):
+    return forms.DateField(
+        label=label,
+        required=required,
+        widget=DateInput(),
+        input_formats=DATE_FORMATS,
+        help_text=help_text,
+        error_messages={"invalid": "日付として読めません。2026-05-31 の形で入力してください。"},
+    )
+
+
+class RoundOpenForm(forms.Form):
+    fiscal_year = forms.CharField(
+        label="照会する年度", help_text="実績と評価を集める年度です（例: R7、令和7年度、2025）。"
+    )
+    actuals_due = date_field("実績の入力期限")
+    evaluations_due = date_field(
+        "評価の期限（承認まで）",
+        help_text="評価を書いて提出し、ほかの課長が承認するまでの期限です。" + DATE_HELP,
+    )
+
+    def clean_fiscal_year(self):
+        try:
+            return check_cycle_year(parse_fiscal_year(self.cleaned_data["fiscal_year"]))
+        except FiscalYearError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class RoundExtendForm(forms.Form):
+    actuals_due = date_field("実績の入力期限")
+    evaluations_due = date_field("評価の期限（承認まで）")
+    reason = forms.CharField(
+        label="変更の理由",
+        max_length=200,
+        help_text="履歴に残ります（例: 決算の確定が遅れるため）。",
+    )
+
+
+class DepartmentDatesForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label="所管課", queryset=Department.objects.order_by("name"), empty_label="選んでください"
+    )
+    actuals_due = date_field(
+        "この課の実績の入力期限",
+        required=False,
+        help_text="空欄なら全体の期限のままです。両方とも空欄にすると、この課の独自の期限を取り消します。",
+    )
+    evaluations_due = date_field(
+        "この課の評価の期限", required=False, help_text="空欄なら全体の期限のままです。"
+    )
+    reason = forms.CharField(label="理由", max_length=200, help_text="履歴に残ります。")
+
+
+def _departments_field():
+    return forms.ModelMultipleChoiceField(
+        label="所管課",
+        queryset=Department.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="この課が所管する重点項目を見て、実績の入力・評価の記入と承認ができます。",
+    )
+
+
+class InviteForm(forms.Form):
+    username = forms.RegexField(
+        label="ユーザー名",
+        regex=r"^[A-Za-z0-9_.@+-]{3,150}$",
+        help_text="ログインに使う半角英数字（例: kasen-kacho）。",
+        error_messages={
+            "invalid": "ユーザー名は3文字以上の半角英数字（- _ . @ + も可）で入力してください。"
+        },
+    )
+    full_name = forms.CharField(label="名前", max_length=150, help_text="例: 河川課長 静岡 太郎")
+    email = forms.EmailField(
+        label="メールアドレス",
+        help_text="パスワードを設定するリンクと、期限のお知らせが届きます。",
+        error_messages={
+            "invalid": "メールアドレスの形（例: name@city.example.jp）で入力してください。"
+        },
+    )
+    departments = _departments_field()
+
+
+class AccountForm(forms.Form):
+    full_name = forms.CharField(label="名前", max_length=150)
+    email = forms.EmailField(
+        label="メールアドレス",
+        required=False,
+        help_text="空欄にすると、お知らせのメールが届かない人として状況の画面に表示されます。",
+        error_messages={
+            "invalid": "メールアドレスの形（例: name@city.example.jp）で入力してください。"
+        },
+    )
+    role = forms.ChoiceField(label="役割", choices=[])
+    departments = _departments_field()
+    is_active = forms.BooleanField(
+        label="利用できる",
+        required=False,
+        help_text="異動・退職した人はチェックを外してください（ログインできなくなります。記録は残ります）。",
+    )
+    reason = forms.CharField(
+        label="変更の理由", max_length=200, help_text="履歴に残ります（例: 4月の人事異動）。"
+    )
+
+    def __init__(self, *args, **kwargs):
+        from pdca.services.accounts import ROLES
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = list(ROLES.items())

@@ -14,6 +14,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from priorities.models import PriorityItem
+from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.validators import validate_fiscal_year
 
 
@@ -182,6 +183,7 @@ class BackgroundJob(models.Model):
         IMPORT_PREVIEW = "import_preview", "取り込む内容の確認"
         IMPORT_CONFIRM = "import_confirm", "実績の取り込み"
         PUBLISH = "publish", "進捗の公表"
+        REMINDERS = "reminders", "期限のお知らせの送信"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "順番を待っています"
@@ -228,3 +230,175 @@ class BackgroundJob(models.Model):
         if not self.progress_total:
             return None
         return min(100, round(100 * self.progress_done / self.progress_total))
+
+
+class Round(models.Model):
+    """The yearly update round (照会) of one fiscal year: when actuals and evaluations are due.
+
+    The fiscal year is the one reported on (令和7年度's round collects 令和7年度's actuals in the
+    spring of 令和8年度). Departments may get other due dates (``RoundDeadline``). Written only by
+    pdca/services/round.py, with who, when and why in the history."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "実施中"
+        CLOSED = "closed", "終了"
+
+    fiscal_year = models.PositiveSmallIntegerField(
+        "年度", unique=True, validators=[validate_fiscal_year]
+    )
+    actuals_due = models.DateField("実績の入力期限")
+    evaluations_due = models.DateField("評価の期限（承認まで）")
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="開始した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField("開始日時", default=timezone.now)
+    is_demo = models.BooleanField("デモ用のラウンド", default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "更新ラウンド（照会）"
+        verbose_name_plural = "更新ラウンド（照会）"
+        ordering = ["-fiscal_year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(evaluations_due__gte=models.F("actuals_due")),
+                name="round_evaluations_due_after_actuals_due",
+                violation_error_message="評価の期限は、実績の入力期限と同じ日かそれより後にしてください。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{format_fiscal_year(self.fiscal_year)}の更新ラウンド"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class RoundDeadline(models.Model):
+    """Other due dates for one department in a round (a blank date keeps the round's own)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="deadlines")
+    department = models.ForeignKey(
+        "priorities.Department", verbose_name="所管課", on_delete=models.CASCADE, related_name="+"
+    )
+    actuals_due = models.DateField("実績の入力期限", null=True, blank=True)
+    evaluations_due = models.DateField("評価の期限（承認まで）", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "所管課ごとの期限"
+        verbose_name_plural = "所管課ごとの期限"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "department"], name="unique_round_deadline_per_department"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.round} {self.department}"
+
+
+class EmailMessageRecord(models.Model):
+    """Every e-mail the app sends (or could not send): to whom, when, why and what it said.
+
+    ``reason`` says what the e-mail is about (「reminder:2025」 for the daily reminder of the
+    令和7年度 round, 「submitted:<evaluation>:<version>」 for a notice); the unique constraint on
+    (recipient, reason, day) is what makes "never twice for the same reason on the same day"
+    hold even when two processes send at once: the second insert fails and sends nothing."""
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "期限のお知らせ"
+        SUBMITTED = "submitted", "承認の依頼"
+        RETURNED = "returned", "差し戻しのお知らせ"
+        APPROVED = "approved", "承認のお知らせ"
+        INVITATION = "invitation", "利用開始のご案内"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "送信待ち"
+        SENDING = "sending", "送信中"
+        SENT = "sent", "送信済み"
+        FAILED = "failed", "送信できませんでした"
+        UNREACHABLE = "unreachable", "宛先なし（メールアドレス未登録）"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="宛先の人",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_address = models.EmailField("宛先のメールアドレス", blank=True)
+    kind = models.CharField("種類", max_length=20, choices=Kind.choices)
+    reason = models.CharField("理由", max_length=100)
+    day = models.DateField("日付", db_index=True)
+    round = models.ForeignKey(
+        Round, verbose_name="更新ラウンド", on_delete=models.SET_NULL, null=True, blank=True
+    )
+    subject = models.CharField("件名", max_length=200)
+    body = models.TextField("本文")
+    status = models.CharField("状態", max_length=12, choices=Status.choices, default=Status.PENDING)
+    error = models.TextField("送信できなかった理由", blank=True)
+    created_at = models.DateTimeField("記録した日時", default=timezone.now, db_index=True)
+    claimed_at = models.DateTimeField("送信を始めた日時", null=True, blank=True)
+    sent_at = models.DateTimeField("送信日時", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("送信を試みた回数", default=0)
+
+    class Meta:
+        verbose_name = "送信したメール"
+        verbose_name_plural = "送信したメール"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "reason", "day"],
+                name="one_email_per_person_reason_and_day",
+                violation_error_message="同じ理由のメールは、同じ日に同じ人へ一度しか送りません。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.day} {self.get_kind_display()} {self.to_address or '（宛先なし）'}"
+
+
+class AccountEvent(models.Model):
+    """A change to a staff account made by DX staff (invited, role, departments, e-mail,
+    deactivated), with who did it and why. Department membership is also kept in the
+    departments' own history (priorities.Department.history)."""
+
+    class Action(models.TextChoices):
+        INVITED = "invited", "招待"
+        CHANGED = "changed", "変更"
+        DEACTIVATED = "deactivated", "利用停止"
+        REACTIVATED = "reactivated", "利用再開"
+        INVITATION_SENT = "invitation_sent", "招待メールの再送"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="対象の人",
+        on_delete=models.CASCADE,
+        related_name="account_events",
+    )
+    action = models.CharField("操作", max_length=20, choices=Action.choices)
+    changes = models.JSONField("変わった内容", default=list)
+    reason = models.CharField("理由", max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    at = models.DateTimeField("日時", default=timezone.now)
+
+    class Meta:
+        verbose_name = "アカウントの変更履歴"
+        verbose_name_plural = "アカウントの変更履歴"
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.user} {self.get_action_display()}"

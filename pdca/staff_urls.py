@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from pdca.views import excel, jobs, kpis, staff, systems
+from pdca.views import excel, jobs, kpis, staff, systems, users
+from pdca.views import round as round_views
 
 # Everything that needs a login, or changes data, lives under /staff/ (or /admin/).
 urlpatterns = [
@@ -36,4 +37,23 @@ urlpatterns = [
     path("kpis/<str:kpi_code>/", kpis.staff_kpi_detail, name="kpi"),
     path("systems/", systems.system_list, name="systems"),
     path("systems/<int:pk>/", systems.system_detail, name="system"),
+    # The yearly update round (DX staff): overview, downloads, opening, a round's page.
+    path("round/", round_views.overview, name="round_overview"),
+    path("round/overview.csv", round_views.overview_csv, name="round_csv"),
+    path("round/overview.xlsx", round_views.overview_xlsx, name="round_xlsx"),
+    path("round/open/", round_views.round_open, name="round_open"),
+    path("round/<int:fiscal_year>/", round_views.round_detail, name="round_detail"),
+    path("round/<int:fiscal_year>/extend/", round_views.round_extend, name="round_extend"),
+    path(
+        "round/<int:fiscal_year>/department/",
+        round_views.round_department,
+        name="round_department",
+    ),
+    path("round/<int:fiscal_year>/close/", round_views.round_close, name="round_close"),
+    path("round/<int:fiscal_year>/remind/", round_views.round_remind, name="round_remind"),
+    # Staff accounts (DX staff): invite a head, departments and role, deactivate.
+    path("users/", users.user_list, name="users"),
+    path("users/invite/", users.user_invite, name="user_invite"),
+    path("users/<int:pk>/", users.user_edit, name="user_edit"),
+    path("users/<int:pk>/invitation/", users.user_resend, name="user_resend"),
 ]

@@ -8,6 +8,8 @@ it; with the database backend a worker (``manage.py db_worker``) picks it up, wi
 backend (the tests) it has run by the time ``start`` returns.
 """
 
+from datetime import date
+
 from django.core.exceptions import PermissionDenied
 from django_tasks import task
 
@@ -16,9 +18,10 @@ from pdca import uploads
 from pdca.jobs import Outcome, Progress, Refused, execute
 from pdca.models import BackgroundJob
 from pdca.opendata import build_document
-from pdca.services import publication
+from pdca.services import mail, publication
 from pdca.services.imports import GONE, confirm_upload, preview_upload
 from pdca.workbooks import forms_workbook, scope_codes, scope_label, workbook_year
+from priorities import permissions
 from priorities.models import PriorityItem
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, short_fiscal_year
 from shizuoka_dx.spreadsheets import xlsx_bytes
@@ -89,11 +92,32 @@ def publish_year(job: BackgroundJob, progress: Progress) -> Outcome:
     return Outcome(result={"fiscal_year": year, "version": snapshot.version})
 
 
+def send_round_reminders(job: BackgroundJob, progress: Progress) -> Outcome:
+    """Today's reminders of one round, sent from its page (the same as send_reminders)."""
+    if not permissions.can_manage_round(job.user):
+        raise PermissionDenied
+    progress.stage("期限のお知らせを送っています")
+    report = mail.send_reminders(
+        today=date.fromisoformat(job.params["today"]), fiscal_year=job.params["fiscal_year"]
+    )
+    counts = {
+        key: report.count(outcome)
+        for key, outcome in (
+            ("sent", mail.SENT),
+            ("already", mail.ALREADY),
+            ("unreachable", mail.UNREACHABLE),
+            ("failed", mail.FAILED),
+        )
+    }
+    return Outcome(result={"fiscal_year": job.params["fiscal_year"], **counts})
+
+
 WORK = {
     Kind.FORMS_WORKBOOK: write_forms_workbook,
     Kind.IMPORT_PREVIEW: preview_import,
     Kind.IMPORT_CONFIRM: confirm_import,
     Kind.PUBLISH: publish_year,
+    Kind.REMINDERS: send_round_reminders,
 }
 
 

@@ -66,3 +66,14 @@ def can_publish(user) -> bool:
 
 def can_maintain_plan(user) -> bool:
     return is_dx_staff(user)
+
+
+def can_manage_round(user) -> bool:
+    """Open the yearly update round, move its due dates, see every department's progress in it
+    (the overview) and send reminders: DX staff."""
+    return is_dx_staff(user)
+
+
+def can_manage_users(user) -> bool:
+    """Invite department heads, assign their departments, deactivate leavers: DX staff."""
+    return is_dx_staff(user)

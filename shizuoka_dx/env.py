@@ -169,3 +169,31 @@ def _bad_database_url(url: str, reason: str) -> ImproperlyConfigured:
 def _without_password(url: str) -> str:
     # The message may end up in a log: never repeat the password.
     return re.sub(r"(://[^/@:]*:)[^@]*@", r"\1***@", url, count=1)
+
+
+def env_int_list(name: str, default: list[int], *, meaning: str) -> list[int]:
+    """Whole numbers of at least 1, comma-separated (``14,7,1``); ``meaning`` says what for."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not parts or not all(p.isascii() and p.isdigit() and int(p) >= 1 for p in parts):
+        raise ImproperlyConfigured(
+            f"環境変数 {name} の値 {raw!r} は使えません。{name} は{meaning}で、1 以上の整数を"
+            f"カンマ区切りで指定してください（例: {','.join(str(d) for d in default)}）。"
+        )
+    return sorted({int(p) for p in parts}, reverse=True)
+
+
+def env_site_url(name: str, default: str) -> str:
+    """The address people open the app at (links in e-mails): http(s)://host[:port][/path]."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    text = raw.strip().rstrip("/")
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", text):
+        raise ImproperlyConfigured(
+            f"環境変数 {name} の値 {raw!r} は使えません。メールに書くリンクの先頭で、"
+            "https://dx.city.example.jp のように http:// か https:// から書いてください。"
+        )
+    return text

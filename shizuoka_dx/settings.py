@@ -17,7 +17,9 @@ from shizuoka_dx.env import (
     env_choice,
     env_decimal,
     env_int,
+    env_int_list,
     env_list,
+    env_site_url,
     parse_database_url,
     parse_redis_url,
     sqlite_database,
@@ -236,6 +238,38 @@ BACKGROUND_IMPORT_KB = env_int(
     minimum=0,
     meaning="バックグラウンドで取り込むファイルの大きさ（KB）",
 )
+
+# E-mail (README, 「更新ラウンド（毎年の照会）」): reminders of the update round, the workflow's
+# notices and invitations. Printed to the console (the server's or the worker's output) unless
+# EMAIL_HOST names an SMTP server. Every e-mail is also kept in the database (pdca EmailMessageRecord).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1, meaning="SMTP サーバーのポート番号")
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured(
+            "環境変数 EMAIL_USE_TLS と EMAIL_USE_SSL は同時に true にできません。"
+            "ポート 587 なら EMAIL_USE_TLS=true、ポート 465 なら EMAIL_USE_SSL=true（EMAIL_USE_TLS=false）にしてください。"
+        )
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "").strip() or "noreply@localhost"
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address in the links of e-mails (no request to take it from in a cron job).
+SITE_URL = env_site_url("SITE_URL", "http://127.0.0.1:8000")
+# Reminders: this many days before each due date, then the day after it and every
+# REMINDER_OVERDUE_EVERY days while it stays overdue (shizuoka_dx/deadlines.py).
+REMINDER_DAYS = env_int_list("REMINDER_DAYS", [14, 7, 1], meaning="期限の何日前にお知らせを送るか")
+REMINDER_OVERDUE_EVERY = env_int(
+    "REMINDER_OVERDUE_EVERY", 7, minimum=1, meaning="期限を過ぎた後、何日ごとにお知らせを送るか"
+)
+# The set-password link of an invitation (and of 「パスワードを忘れた」) works this long.
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 7
 
 # django-import-export in the admin: importing needs the "change" permission (DX staff only;
 # department heads have no admin access), exporting the "view" permission.

@@ -127,23 +127,33 @@ def test_the_item_page_shows_its_history_to_staff(client, dx_staff):
 RECORDED_MODELS = ["Actual", "CostRecord", "System", "Evaluation", "Kpi", "PriorityItem"]
 
 
-def test_app_code_never_bypasses_the_history_with_bulk_writes():
-    """Bulk writes to a recorded model only through simple-history's helpers, which write a
-    history row for each object (shizuoka_dx.history.create_all_recorded /
-    update_all_recorded). Models kept without history (a background job's progress) may be
-    updated in bulk; a line that names no model counts as an offence."""
+def _models_without_history() -> set[str]:
+    """Our models that keep no history (background work, uploads waiting, the e-mail log):
+    a bulk update of those loses nothing."""
 
-    unrecorded = {
+    return {
         model.__name__
         for model in apps.get_models()
-        if not hasattr(model, "history") and not model.__name__.startswith("Historical")
+        if model._meta.app_label in {"priorities", "kpis", "systems", "pdca"}
+        and getattr(model._meta, "simple_history_manager_attribute", None) is None
+        and not model.__name__.startswith("Historical")
     }
+
+
+def test_app_code_never_bypasses_the_history_with_bulk_writes():
+    """Bulk writes only through simple-history's helpers, which write a history row for each
+    object (shizuoka_dx.history.create_all_recorded / update_all_recorded). A plain
+    ``.update()`` is allowed only on a model that keeps no history, named on its line."""
+    unrecorded = _models_without_history()
+    assert {"BackgroundJob", "EmailMessageRecord"} <= unrecorded
+    assert "Round" not in unrecorded and "Evaluation" not in unrecorded
     offenders = []
     for app in ["priorities", "kpis", "systems", "pdca", "shizuoka_dx"]:
         for path in Path(settings.BASE_DIR, app).rglob("*.py"):
             if "migrations" in path.parts:
                 continue
-            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            lines = path.read_text(encoding="utf-8").splitlines()
+            for number, line in enumerate(lines, 1):
                 for pattern in [
                     r"\)\.update\(",
                     r"\.objects\.update\(",
@@ -152,8 +162,12 @@ def test_app_code_never_bypasses_the_history_with_bulk_writes():
                 ]:
                     if not re.search(pattern, line):
                         continue
-                    model = re.search(r"(\w+)\.objects", line)
-                    if model and model.group(1) in unrecorded:
+                    # The model the statement starts from: this line or the few above it
+                    # (a statement the formatter split over lines).
+                    statement = " ".join(lines[max(0, number - 5) : number])
+                    models_named = re.findall(r"(\w+)\.objects\.", statement)
+                    named = models_named[-1] if models_named else None
+                    if "update" in pattern and named in unrecorded:
                         continue
                     offenders.append(
                         f"{path.relative_to(settings.BASE_DIR)}:{number}: {line.strip()}"

@@ -161,3 +161,57 @@ def test_staff_pages_run_the_same_queries_on_a_generated_plan_ten_times_as_large
     large = measure(client, staff)
 
     assert large == real
+
+
+ROUND_PAGES = [
+    "/staff/round/",
+    "/staff/round/?view=items&sort=missing&order=desc",
+    "/staff/round/overview.csv",
+    "/staff/round/overview.xlsx",
+    "/staff/round/2025/",
+]
+
+
+def test_the_round_pages_and_a_head_s_work_list_run_the_same_queries_at_three_times_the_size(
+    staff, dx_staff, django_user_model, tmp_path
+):
+    from datetime import date
+
+    from django.test import Client
+
+    from pdca.services.mail import send_reminders
+    from pdca.services.round import round_open
+    from tests.conftest import make_user
+
+    head = make_user(
+        django_user_model,
+        "dx-head",
+        group="所管課長",
+        departments=["DX推進課"],
+        email="h@example.jp",
+    )
+    head_client = Client()
+    head_client.force_login(head)
+    load_demo_actuals(user=system_user())
+    round_open(
+        fiscal_year=2025,
+        actuals_due=date(2026, 5, 31),
+        evaluations_due=date(2026, 6, 30),
+        user=dx_staff,
+    )
+    send_reminders(today=date(2026, 5, 24))
+
+    def measure_round():
+        return {
+            **{path: count_queries(staff, path) for path in ROUND_PAGES},
+            "head /staff/": count_queries(head_client, "/staff/"),
+        }
+
+    real = measure_round()
+    write_triple_plan(tmp_path / "fixtures")
+    load_plan(directory=tmp_path / "fixtures")
+    load_demo_actuals(user=system_user())
+    assert PriorityItem.objects.count() == 54
+    large = measure_round()
+    assert large == real
+    assert max(real.values()) <= 45, real

@@ -144,3 +144,32 @@ def test_the_open_data_csv_has_no_formula_and_keeps_numbers(client, hostile_plan
     rates = [row[header.index("達成率（％）")] for row in body]
     negative = [rate for rate in rates if rate.startswith("-")]
     assert negative and all(PLAIN_NUMBER.fullmatch(rate) for rate in negative)
+
+
+def test_the_round_overview_downloads_have_no_formula(client, dx_staff, django_user_model):
+    """Item titles and people's names go into the update round's CSV and xlsx."""
+    from datetime import date
+
+    from pdca.services.round import round_open
+    from priorities.models import PriorityItem
+    from tests.conftest import make_user
+
+    PriorityItem.objects.filter(code="1-3").update(title=HOSTILE[0])
+    evil = make_user(django_user_model, "evil", group="所管課長", departments=["危機管理課"])
+    evil.last_name = HOSTILE[1]
+    evil.save()
+    round_open(
+        fiscal_year=2025,
+        actuals_due=date(2026, 5, 31),
+        evaluations_due=date(2026, 6, 30),
+        user=dx_staff,
+    )
+    client.force_login(dx_staff)
+    text = client.get("/staff/round/overview.csv?view=items").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert_no_formula((f"{n}行目", "s", value) for n, row in enumerate(rows, 1) for value in row)
+    assert any(row[0] == "1-3 =1+1" for row in rows)  # begins with the code: nothing to run
+    names = next(row for row in rows if row[0].startswith("1-3"))[rows[0].index("課長")]
+    assert names == "'+cmd"  # the only head: the cell starts with it, guarded
+    book = load_workbook(io.BytesIO(client.get("/staff/round/overview.xlsx?view=items").content))
+    assert_no_formula(cells(book))

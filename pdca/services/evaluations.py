@@ -14,6 +14,7 @@ from kpis.selectors import item_kpis, plan_items
 from pdca import workflow
 from pdca.models import Evaluation
 from pdca.selectors import check_cycle_year
+from pdca.services import mail
 from pdca.workflow import Action
 from priorities import permissions
 from priorities.models import PriorityItem
@@ -123,6 +124,8 @@ def evaluation_save(
         current.submitted_at = timezone.now()
         current.return_comment = ""
     save_recorded(current, user=user, reason="編集して提出" if submit else "評価を編集")
+    if submit:  # the heads who may approve it are told (recorded now, sent by the worker)
+        mail.notify_submitted(current, actor=user)
     return current
 
 
@@ -133,6 +136,9 @@ def evaluation_approve(*, evaluation: Evaluation, user, version: int) -> Evaluat
     current.approved_by = user
     current.approved_at = timezone.now()
     save_recorded(current, user=user, reason="承認")
+    mail.notify_submitter(
+        current, submitter=current.submitted_by, actor=user, kind=mail.Kind.APPROVED
+    )
     return current
 
 
@@ -147,12 +153,16 @@ def evaluation_return(*, evaluation: Evaluation, user, version: int, comment: st
     if not comment:
         raise WorkflowError("差し戻し・再開の理由を記入してください。")
     current.return_comment = comment
+    submitter = current.submitted_by
     current.submitted_by = None
     current.submitted_at = None
     current.approved_by = None
     current.approved_at = None
     label = workflow.ACTION_LABELS[action]
     save_recorded(current, user=user, reason=f"{label}: {comment}")
+    mail.notify_submitter(
+        current, submitter=submitter, actor=user, kind=mail.Kind.RETURNED, comment=comment
+    )
     return current
 
 

@@ -26,6 +26,7 @@ STARTED_FROM = {
     Kind.IMPORT_PREVIEW: ("staff:actuals_import", "Excelでの入力と書き出しのページ"),
     Kind.IMPORT_CONFIRM: ("staff:actuals_import", "Excelでの入力と書き出しのページ"),
     Kind.PUBLISH: ("staff:publish", "進捗の公表のページ"),
+    Kind.REMINDERS: ("staff:round_overview", "更新ラウンドの状況のページ"),
 }
 
 
@@ -50,12 +51,14 @@ def finished(request, job: BackgroundJob, *, at_once: bool = False):
     if job.status == Status.FAILED:
         return render(request, "staff/job.html", status_context(job), status=500)
     from pdca.views import excel, staff  # they start jobs through respond()
+    from pdca.views import round as round_views
 
     answer = {
         Kind.FORMS_WORKBOOK: staff.forms_workbook_finished,
         Kind.IMPORT_PREVIEW: excel.preview_finished,
         Kind.IMPORT_CONFIRM: excel.confirm_finished,
         Kind.PUBLISH: staff.publish_finished,
+        Kind.REMINDERS: round_views.reminders_finished,
     }[job.kind]
     return answer(request, job, at_once=at_once)
 

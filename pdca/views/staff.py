@@ -19,10 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from kpis.calculations import GRADES
 from kpis.models import Actual
 from kpis.selectors import plan_items, years_with_actuals
-from pdca import workflow
+from pdca import rounds, workflow
 from pdca.dashboard import build_dashboard
 from pdca.forms import CommentForm, EvaluationForm, FormsWorkbookForm, PublishForm
-from pdca.models import BackgroundJob, Evaluation, PublishedSnapshot
+from pdca.models import BackgroundJob, Evaluation, PublishedSnapshot, Round
 from pdca.pages import item_from_models
 from pdca.selectors import check_cycle_year, contains_demo_data, cycle_years
 from pdca.services import evaluations as services
@@ -76,6 +76,7 @@ def dashboard(request):
         grade=grade,
     )
     context = {
+        **_my_work(request.user),
         "dashboard": board,
         "year_error": year_error,
         "pillar_choices": Pillar.objects.order_by("number"),
@@ -90,6 +91,24 @@ def dashboard(request):
         "is_dx_staff": permissions.is_dx_staff(request.user),
     }
     return render(request, "staff/dashboard.html", context)
+
+
+def _my_work(user) -> dict:
+    """「わたしの作業」, shown first: a head's tasks in each open update round (usually one),
+    with due dates, days left and one link each; for DX staff, the latest round's state with a
+    link to the overview."""
+    context = {
+        "round": rounds.current_round(),
+        "my_rounds": [],
+        "can_manage_round": permissions.can_manage_round(user),
+    }
+    if permissions.is_department_head(user):
+        for round_ in Round.objects.filter(status=Round.Status.OPEN).order_by("-fiscal_year"):
+            work = rounds.round_state(round_, today=rounds.today()).work_for(user)
+            context["my_rounds"].append(
+                {"round": round_, "work": work, "overdue": sum(task.overdue for task in work)}
+            )
+    return context
 
 
 def _item_history(item: PriorityItem):

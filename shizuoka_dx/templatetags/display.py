@@ -2,6 +2,7 @@
 
 from django import template
 
+from shizuoka_dx.deadlines import describe_days_left, format_date
 from shizuoka_dx.fiscal import format_fiscal_year, short_fiscal_year
 from shizuoka_dx.numbers import format_number, format_percent, format_value, printed
 
@@ -112,3 +113,23 @@ def person(user):
     from shizuoka_dx.history import person_name
 
     return person_name(user)
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template (None when missing)."""
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def days_left(value):
+    """A number of days to a due date, in words: 「あと5日」「今日が期限」「3日超過」."""
+    if value is None:
+        return "－"
+    return describe_days_left(int(value))
+
+
+@register.filter
+def long_date(value):
+    """A date as 「2026年5月31日（日）」 (－ for none)."""
+    return format_date(value or None)

@@ -290,3 +290,36 @@ def test_a_page_answers_the_same_whether_the_work_ran_in_the_background_or_not(
     assert BackgroundJob.objects.count() == (1 if limit_kb == 0 else 0)
     assert client.post("/staff/actuals/import/confirm/").status_code == 302
     assert Actual.objects.filter(kpi__code="1-3-K02", fiscal_year=2025).exists()
+
+
+def test_a_submission_s_notice_waits_in_the_queue_and_the_worker_sends_it(
+    client, queue, head_a, head_a2, mailoutbox
+):
+    """The notice is recorded with the submission and queued with it; the worker sends it. Without
+    a worker, the next send_reminders sends what is still waiting."""
+    from django.core.management import call_command
+
+    from pdca.models import EmailMessageRecord
+
+    head_a2.email = "kiki2@example.jp"
+    head_a2.save()
+    client.force_login(head_a)
+    fields = dict.fromkeys(
+        ["quantitative", "qualitative", "issues", "countermeasures", "next_plan"], "記入"
+    )
+    response = client.post(
+        "/staff/items/1-3/evaluations/2025/", {**fields, "version": 1, "action": "submit"}
+    )
+    assert response.status_code == 302
+    record = EmailMessageRecord.objects.get()
+    assert (record.kind, record.status) == ("submitted", "pending")
+    assert mailoutbox == []
+    assert run_worker() == 1
+    record.refresh_from_db()
+    assert record.status == "sent" and [m.to for m in mailoutbox] == [["kiki2@example.jp"]]
+
+    # No worker: the daily command sends what waits (never twice: the worker finds it sent).
+    EmailMessageRecord.objects.filter(pk=record.pk).update(status="pending")
+    call_command("send_reminders", "--today", "2026-05-24")
+    assert len(mailoutbox) == 2
+    assert run_worker() == 0

@@ -57,3 +57,48 @@ def test_demo_data_can_be_removed_leaving_real_actuals():
 
 def test_a_page_without_demo_data_has_no_demo_notice(client):
     assert "デモ用の架空の実績値を含みます" not in client.get("/").content.decode()
+
+
+def test_the_demo_opens_this_year_s_round_with_something_late_and_something_due(
+    client, monkeypatch, capsys
+):
+    """make run: the 作業 list, an overdue department on the overview and real e-mails from
+    send_reminders --dry-run, whatever day it is run on."""
+    from datetime import date, timedelta
+
+    from django.contrib.auth import get_user_model
+
+    from pdca import rounds
+    from pdca.models import Round, RoundDeadline
+
+    today = date(2026, 12, 1)
+    monkeypatch.setattr(rounds, "today", lambda: today)
+    call_command("load_plan", "--demo")
+    call_command("create_demo_users", "--force")  # the tests run with DEBUG=false
+    round_ = Round.objects.get()
+    assert (round_.fiscal_year, round_.is_demo) == (2025, True)
+    assert round_.actuals_due == today - timedelta(days=1)
+    assert round_.evaluations_due == today + timedelta(days=7)
+    assert RoundDeadline.objects.get().department.name == "危機管理課"
+    call_command("load_plan", "--demo")  # again: the same round, not a second one
+    assert Round.objects.count() == 1
+
+    client.force_login(get_user_model().objects.get(username="kiki-head"))
+    assert "わたしの作業（令和7年度の更新）" in client.get("/staff/").content.decode()
+    client.force_login(get_user_model().objects.get(username="dx-staff"))
+    overview = client.get("/staff/round/")
+    assert any(row.overdue for row in overview.context["rows"])
+    assert "連絡できない：河川課長（デモ）" in overview.content.decode()
+
+    capsys.readouterr()
+    call_command("send_reminders", "--dry-run", "--today", today.isoformat())
+    out = capsys.readouterr().out
+    assert "件名: 【期限超過】令和7年度の実績・評価" in out
+    assert "DX推進課長（デモ） 様" in out
+    assert (
+        "河川課長（デモ）（メールアドレス未登録） 令和7年度: メールアドレスが未登録のため送れません"
+        in out
+    )
+
+    call_command("load_plan", "--remove-demo")
+    assert not Round.objects.exists() and not RoundDeadline.objects.exists()

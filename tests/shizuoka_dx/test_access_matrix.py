@@ -1,11 +1,15 @@
 """Every URL pattern, walked as anonymous, head of another department, head of the owning
 department and DX staff, against the expected status. A new URL without a row here fails."""
 
+from datetime import date
+
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from pdca.models import BackgroundJob, Evaluation
+from pdca.models import BackgroundJob, Evaluation, Round, RoundDeadline
+from pdca.services.round import round_open
 from priorities.models import Department, PriorityItem
 from systems.models import System
 
@@ -20,6 +24,7 @@ EVALUATION = {"code": "1-3", "fiscal_year": 2025}
 EVERYONE_200 = dict.fromkeys(ROLES, 200)
 LOGIN_THEN_405 = {ANON: 302, OTHER: 405, OWNER: 405, DX: 405}
 OWN_ONLY = {ANON: 302, OTHER: 404, OWNER: 200, DX: 200}
+DX_ONLY = {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}
 MATRIX = {
     "public:index": ({}, EVERYONE_200),
     "public:item": (ITEM, EVERYONE_200),
@@ -54,7 +59,24 @@ MATRIX = {
     "staff:job": ("owners-job", {ANON: 302, OTHER: 404, OWNER: 200, DX: 404}),
     "staff:job_status": ("owners-job", {ANON: 302, OTHER: 404, OWNER: 200, DX: 404}),
     "staff:job_download": ("owners-job", {ANON: 302, OTHER: 404, OWNER: 200, DX: 404}),
+    # The update round and staff accounts: DX staff only (a head sees their part on /staff/).
+    "staff:round_overview": ({}, DX_ONLY),
+    "staff:round_csv": ({}, DX_ONLY),
+    "staff:round_xlsx": ({}, DX_ONLY),
+    "staff:round_open": ({}, DX_ONLY),
+    "staff:round_detail": ({"fiscal_year": 2025}, DX_ONLY),
+    "staff:round_extend": ({"fiscal_year": 2025}, LOGIN_THEN_405),
+    "staff:round_department": ({"fiscal_year": 2025}, LOGIN_THEN_405),
+    "staff:round_close": ({"fiscal_year": 2025}, LOGIN_THEN_405),
+    "staff:round_remind": ({"fiscal_year": 2025}, LOGIN_THEN_405),
+    "staff:users": ({}, DX_ONLY),
+    "staff:user_invite": ({}, DX_ONLY),
+    "staff:user_edit": ("owner-account", DX_ONLY),
+    "staff:user_resend": ("owner-account", LOGIN_THEN_405),
     "login": ({}, EVERYONE_200),
+    # An invitation's set-password link: a bad link says so (200), for anybody.
+    "password_reset_confirm": ({"uidb64": "MQ", "token": "bad-token"}, EVERYONE_200),
+    "password_reset_complete": ({}, EVERYONE_200),
     "logout": ({}, dict.fromkeys(ROLES, 405)),
     # For load balancers: no login, the same answer for everybody.
     "healthz": ({}, EVERYONE_200),
@@ -69,6 +91,14 @@ POST_MATRIX = {
     "staff:actuals_preview": ({}, {ANON: 302}),
     "staff:actuals_confirm": ({}, {ANON: 302}),
     "staff:actuals_cancel": ({}, {ANON: 302}),
+    "staff:round_open": ({}, {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:round_extend": ({"fiscal_year": 2025}, {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:round_department": ({"fiscal_year": 2025}, {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:round_close": ({"fiscal_year": 2025}, {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:round_remind": ({"fiscal_year": 2025}, {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:user_invite": ({}, {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:user_edit": ("owner-account", {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:user_resend": ("owner-account", {ANON: 302, OTHER: 403, OWNER: 403}),
 }
 
 
@@ -94,6 +124,12 @@ def clients(client, django_user_model, head_a, head_b, dx_staff, publish):
 
     publish(2024)
     Evaluation.objects.create(item=PriorityItem.objects.get(code="1-3"), fiscal_year=2025)
+    round_open(
+        fiscal_year=2025,
+        actuals_due=date(2026, 5, 31),
+        evaluations_due=date(2026, 6, 30),
+        user=dx_staff,
+    )
     users = {OTHER: head_b, OWNER: head_a, DX: dx_staff}
     result = {ANON: client}
     for role, user in users.items():
@@ -115,6 +151,9 @@ def url_for(name, kwargs):
             file_name="様式_R7_1-3.xlsx",
         )
         return reverse(name, kwargs={"pk": job.pk})
+    if kwargs == "owner-account":
+        head = PriorityItem.objects.get(code="1-3").departments.get(name="危機管理課")
+        return reverse(name, kwargs={"pk": head.members.get().pk})
     if kwargs == "crisis-template":
         department = Department.objects.get(name="危機管理課")
         return reverse(name) + f"?fiscal_year=R7&department={department.pk}"
@@ -133,10 +172,15 @@ def test_get_answers_each_role_as_expected(clients, name):
 def test_post_by_the_wrong_people_is_refused(clients, name):
     kwargs, expected = POST_MATRIX[name]
     url = url_for(name, kwargs)
-    before = list(Evaluation.objects.order_by("pk").values())
+    watched = (Evaluation, Round, RoundDeadline, get_user_model())
+
+    def state():
+        return [list(model.objects.order_by("pk").values()) for model in watched]
+
+    before = state()
     got = {role: clients[role].post(url, {"version": 1}).status_code for role in expected}
     assert got == expected, url
-    assert list(Evaluation.objects.order_by("pk").values()) == before
+    assert state() == before
 
 
 def test_the_admin_is_for_dx_staff_only(clients):

@@ -202,3 +202,33 @@ def test_production_needs_allowed_hosts_as_well_as_a_secret_key():
     assert last_line.startswith(
         "django.core.exceptions.ImproperlyConfigured: 環境変数 ALLOWED_HOSTS"
     )
+
+
+def test_reminder_days_are_read_as_whole_numbers_latest_first(monkeypatch):
+    from shizuoka_dx.env import env_int_list
+
+    monkeypatch.setenv("REMINDER_DAYS", "1, 7,14,7")
+    assert env_int_list("REMINDER_DAYS", [14, 7, 1], meaning="m") == [14, 7, 1]
+    monkeypatch.delenv("REMINDER_DAYS")
+    assert env_int_list("REMINDER_DAYS", [14, 7, 1], meaning="m") == [14, 7, 1]
+
+
+@pytest.mark.parametrize("raw", ["7,a", "0", "-1", "7;1"])
+def test_bad_reminder_days_stop_start_up_in_japanese(monkeypatch, raw):
+    from shizuoka_dx.env import env_int_list
+
+    monkeypatch.setenv("REMINDER_DAYS", raw)
+    with pytest.raises(
+        ImproperlyConfigured, match="1 以上の整数をカンマ区切りで指定してください（例: 14,7,1）"
+    ):
+        env_int_list("REMINDER_DAYS", [14, 7, 1], meaning="期限の何日前にお知らせを送るか")
+
+
+def test_the_site_url_for_e_mail_links(monkeypatch):
+    from shizuoka_dx.env import env_site_url
+
+    monkeypatch.setenv("SITE_URL", "https://dx.city.example.jp/")
+    assert env_site_url("SITE_URL", "http://127.0.0.1:8000") == "https://dx.city.example.jp"
+    monkeypatch.setenv("SITE_URL", "dx.city.example.jp")
+    with pytest.raises(ImproperlyConfigured, match="http:// か https:// から書いてください"):
+        env_site_url("SITE_URL", "http://127.0.0.1:8000")

@@ -3,9 +3,17 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from pdca.demo import PUBLISHED_YEAR, load_demo_cycle, remove_demo_cycle
+from pdca.demo import (
+    OPEN_YEAR,
+    PUBLISHED_YEAR,
+    load_demo_cycle,
+    load_demo_round,
+    remove_demo_cycle,
+    remove_demo_round,
+)
 from pdca.demo_actuals import load_demo_actuals, remove_demo_data
 from pdca.loading import PlanLoadError, load_plan
+from pdca.rounds import today
 from priorities.roles import command_user
 from shizuoka_dx.commands import Command as BaseCommand
 
@@ -66,7 +74,17 @@ class Command(BaseCommand):
             if cycle["published"]:
                 message += f"。{PUBLISHED_YEAR}年度（令和6年度）をデモとして公表しました"
             self.stdout.write(self.style.WARNING(message))
+            if load_demo_round(user=actor, today=today()):
+                self.stdout.write(
+                    self.style.WARNING(
+                        f"{OPEN_YEAR}年度（令和7年度）の更新ラウンドをデモとして開始しました"
+                        "（実績の期限は昨日、評価の期限は7日後）"
+                    )
+                )
         if remove_demo:
+            rounds_removed = remove_demo_round(user=actor)
+            if rounds_removed:
+                self.stdout.write(self.style.SUCCESS("デモ用の更新ラウンドを削除しました"))
             evaluations, snapshots = remove_demo_cycle(user=actor)
             actuals, costs, kept = remove_demo_data(user=actor)
             self.stdout.write(

@@ -17,18 +17,21 @@ DEMO_USERS = [
         "group": DX_STAFF_GROUP,
         "departments": ["DX推進課"],
         "is_staff": True,
+        "email": "dx-staff@example.jp",
     },
     {
         "username": "dx-head",
         "last_name": "DX推進課長（デモ）",
         "group": DEPARTMENT_HEAD_GROUP,
         "departments": ["DX推進課"],
+        "email": "dx-head@example.jp",
     },
     {
         "username": "kiki-head",
         "last_name": "危機管理課長（デモ）",
         "group": DEPARTMENT_HEAD_GROUP,
         "departments": ["危機管理課"],
+        "email": "kiki-head@example.jp",
     },
     # A second head of the same department: approves what kiki-head submitted (four eyes).
     {
@@ -36,6 +39,14 @@ DEMO_USERS = [
         "last_name": "危機管理課 副課長（デモ）",
         "group": DEPARTMENT_HEAD_GROUP,
         "departments": ["危機管理課"],
+        "email": "kiki-head-2@example.jp",
+    },
+    # A head with no e-mail address: listed on the round's overview as unreachable.
+    {
+        "username": "kasen-head",
+        "last_name": "河川課長（デモ）",
+        "group": DEPARTMENT_HEAD_GROUP,
+        "departments": ["河川課"],
     },
 ]
 
@@ -61,6 +72,7 @@ class Command(BaseCommand):
             user.last_name = spec["last_name"]
             user.is_superuser = user.is_staff = bool(spec.get("superuser"))
             user.is_staff = user.is_staff or bool(spec.get("is_staff"))
+            user.email = spec.get("email", "")
             if not user.check_password(DEMO_PASSWORD):
                 user.set_password(DEMO_PASSWORD)
             user.save()
