@@ -173,9 +173,9 @@ def _apply(changes, *, user, reason, demo, dry_run=False) -> ActualsResult:
     pairs = {(change.kpi.pk, change.fiscal_year) for change in changes}
     # The KPI rows first: a move of the KPI to another item (pdca/services/placements.py) locks
     # them too, so the items read next are the ones the KPI stays on until this commits.
-    list(Kpi.objects.select_for_update(of=("self",)).filter(pk__in=kpis).order_by("pk"))
-    locks = evaluations_over(pairs, for_update=True)
     kpi_ids = {kpi_id for kpi_id, _ in pairs}
+    list(Kpi.objects.select_for_update(of=("self",)).filter(pk__in=kpi_ids).order_by("pk"))
+    locks = evaluations_over(pairs, for_update=True)
     existing = {
         (a.kpi_id, a.fiscal_year): a
         for a in Actual.objects.select_for_update(of=("self",)).filter(kpi_id__in=kpi_ids)
@@ -194,6 +194,12 @@ def _apply(changes, *, user, reason, demo, dry_run=False) -> ActualsResult:
         if kpi.pk not in editable:
             errors.append(
                 f"{where}: この重点項目の実績は入力できません。所管課かDX推進課に依頼してください。"
+            )
+            continue
+        if change.parsed is not None and kpi.spec_for(change.fiscal_year).pending:
+            errors.append(
+                f"{where}: {kpi.code} は測り方がまだ定められていない「設定予定」のKPIのため、"
+                "実績は入力できません。計画の改訂で測り方を定めてから入力してください。"
             )
             continue
         start, end = kpi.fiscal_year_window()
