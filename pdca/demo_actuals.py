@@ -81,7 +81,7 @@ def load_demo_actuals(*, user) -> DemoReport:
     existing = {(a.kpi_id, a.fiscal_year): a for a in Actual.objects.all()}
     for index, kpi in enumerate(kpis):
         scenario = SCENARIOS[index % len(SCENARIOS)]
-        if scenario == "-":
+        if scenario == "-" or kpi.pending:  # 設定予定: no actual until it is defined
             continue
         for year in DEMO_YEARS:
             if kpi.baseline_fiscal_year and year < kpi.baseline_fiscal_year:

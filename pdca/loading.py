@@ -208,6 +208,8 @@ class _Loader:
                 "order": order,
                 "title": data["title"],
                 "has_form2": bool(data.get("has_form2")),
+                "tools_heading": data.get("tools_heading") or "",
+                "departments_text": self.printed_departments(data),
             },
         )
         for section in NarrativeBullet.Section.values:
@@ -257,7 +259,19 @@ class _Loader:
             )
             tool.departments.set(departments)
         self.prune(item.tools.filter(order__gt=len(tools)))
+        if data.get("departments"):  # printed once for the whole list (2-1's 各所管課)
+            owners = [d for name in data["departments"] for d in self.departments_in(name)]
         item.departments.set(owners or [self.department(DEFAULT_DEPARTMENT)])
+
+    @staticmethod
+    def printed_departments(data: dict) -> str:
+        """The departments Form ① prints for the item, in printed order ("" when none is)."""
+        names: list[str] = []
+        sources = data.get("departments") or [t.get("department") for t in data.get("tools", [])]
+        for text in sources:
+            if text and text not in names:
+                names.append(text)
+        return "、".join(names)
 
     def load_initiative(self, item: PriorityItem, data: dict, kpi_order: int) -> int:
         where = self.where
@@ -269,6 +283,7 @@ class _Loader:
                 "name": data["name"],
                 "ref": data.get("ref") or "",
                 "repeated": bool(data.get("repeated")),
+                "group": data.get("group") or "",
                 "kpi_note": data.get("kpi_note") or "",
             },
         )
@@ -334,6 +349,7 @@ class _Loader:
                 "target_fiscal_year": target.get("fiscal_year"),
                 "target_text": target.get("text") or "",
                 "target_operator": target.get("operator") or "",
+                "pending": bool(data.get("pending")),
             },
         )
 

@@ -29,7 +29,8 @@ def summary_json(summary) -> dict:
         "progress_percent": plain_number(summary.progress_percent),
         "grades": dict(summary.grades),
         "unmeasured": summary.unmeasured,
-        "kpi_count": summary.measured + summary.unmeasured,
+        "pending": summary.pending,
+        "kpi_count": summary.measured + summary.unmeasured + summary.pending,
     }
 
 
@@ -40,6 +41,7 @@ def kpi_json(kpi) -> dict:
         "unit": kpi.unit or None,
         "direction": kpi.direction,
         "cumulative": kpi.cumulative,
+        "pending": kpi.pending,
         "baseline": point(kpi.baseline_value, kpi.baseline_fiscal_year, kpi.baseline_text),
         "target": {
             **point(kpi.target_value, kpi.target_fiscal_year, kpi.target_text),
@@ -117,7 +119,7 @@ def plan_summary(pillar_summaries, kpis) -> Summary:
     at the latest FY that has any actual."""
     by_kpis = summarize_kpis(kpis)
     progress = combine(pillar_summaries).progress
-    return Summary(by_kpis.fiscal_year, progress, by_kpis.grades)
+    return Summary(by_kpis.fiscal_year, progress, by_kpis.grades, by_kpis.pending)
 
 
 def evaluation_json(evaluation) -> dict:
@@ -169,6 +171,8 @@ def build_document(
                 "pillar": item.pillar.number,
                 "has_form2": item.has_form2,
                 "departments": [d.name for d in item.departments.all()],
+                "printed_departments": item.departments_text or None,
+                "tools_heading": item.tools_heading or None,
                 "as_is": item.narrative("as_is"),
                 "to_be": item.narrative("to_be"),
                 "gap": item.narrative("gap"),
@@ -188,6 +192,7 @@ def build_document(
                         "name": initiative.name,
                         "ref": initiative.ref or None,
                         "repeated": initiative.repeated,
+                        "group": initiative.group or None,
                         "kpi_note": initiative.kpi_note or None,
                         "roadmap": [
                             {

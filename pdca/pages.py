@@ -47,6 +47,11 @@ class KpiView:
     printed_as: str = ""  # 再掲・共通… where the KPI is repeated
 
     @property
+    def pending(self) -> bool:
+        """設定予定: the plan has not defined how it is measured yet (never graded)."""
+        return self.spec.pending
+
+    @property
     def operator_label(self) -> str:
         return Operator(self.spec.operator).label if self.spec.operator else ""
 
@@ -79,6 +84,7 @@ class InitiativeView:
     kpi_note: str
     roadmap: list[RoadmapSpan]
     kpis: list[KpiView]
+    group: str = ""  # a heading printed over several initiatives
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,8 @@ class ItemPage:
     tools: list[ToolView]
     systems: list[SystemCard]
     evaluation: PublishedEvaluation | None = None
+    printed_departments: str = ""  # as Form ① prints them; "" when it prints none
+    tools_heading: str = ""
 
     @property
     def kpi_table_width(self) -> int:
@@ -249,6 +257,8 @@ def kpi_table(initiatives: list[InitiativeView], years: list[int]) -> list[KpiRo
         for kpi in initiative.kpis:
             by_year = {actual.fiscal_year: actual for actual in kpi.actuals}
             rows.append(KpiRow(initiative, kpi, [by_year.get(year) for year in years]))
+        if initiative.kpis and initiative.kpi_note:  # a printed remark about its KPIs
+            rows.append(KpiRow(initiative, None))
     return rows
 
 
@@ -299,6 +309,7 @@ def spec_from_snapshot(kpi: dict) -> KpiSpec:
         cumulative=kpi["cumulative"],
         baseline_text=baseline["text"] or "",
         unit=kpi["unit"] or "",
+        pending=kpi.get("pending", False),
     )
 
 
@@ -376,8 +387,13 @@ def item_from_snapshot(document: dict, code: str) -> ItemPage | None:
         title=item["title"],
         pillar=PillarView(pillar["number"], pillar["title"]),
         departments=item["departments"],
+        printed_departments=item.get("printed_departments") or "",
+        tools_heading=item.get("tools_heading") or "",
         summary=Summary(
-            summary["fiscal_year"], _decimal(summary["progress_percent"]), summary["grades"]
+            summary["fiscal_year"],
+            _decimal(summary["progress_percent"]),
+            summary["grades"],
+            summary.get("pending", 0),
         ),
         as_is=item["as_is"],
         to_be=item["to_be"],
@@ -388,6 +404,7 @@ def item_from_snapshot(document: dict, code: str) -> ItemPage | None:
                 name=initiative["name"],
                 ref=initiative["ref"] or "",
                 repeated=initiative["repeated"],
+                group=initiative.get("group") or "",
                 kpi_note=initiative["kpi_note"] or "",
                 roadmap=[
                     RoadmapSpan(entry["fiscal_year"], entry["until_fiscal_year"], entry["text"])
@@ -489,6 +506,8 @@ def item_from_models(item, *, systems, entry_years: set[int], actual_years) -> I
         title=item.title,
         pillar=PillarView(item.pillar.number, item.pillar.title),
         departments=[department.name for department in item.departments.all()],
+        printed_departments=item.departments_text,
+        tools_heading=item.tools_heading,
         summary=summarize_kpis(item_kpis(item)),
         as_is=item.narrative("as_is"),
         to_be=item.narrative("to_be"),
@@ -499,6 +518,7 @@ def item_from_models(item, *, systems, entry_years: set[int], actual_years) -> I
                 name=initiative.name,
                 ref=initiative.ref,
                 repeated=initiative.repeated,
+                group=initiative.group,
                 kpi_note=initiative.kpi_note,
                 roadmap=[
                     RoadmapSpan(entry.fiscal_year, entry.until_fiscal_year, entry.text)

@@ -92,6 +92,18 @@ class PriorityItem(models.Model):
     order = models.PositiveSmallIntegerField("柱の中での順番")
     title = models.CharField("重点項目名", max_length=200)
     has_form2 = models.BooleanField("様式②あり", default=False)
+    tools_heading = models.CharField(
+        "主な業務システムの見出し（印字どおり）",
+        max_length=200,
+        blank=True,
+        help_text="例: 標準化対象各業務システム（各所管課）",
+    )
+    departments_text = models.CharField(
+        "所管課（印字どおり）",
+        max_length=300,
+        blank=True,
+        help_text="様式①に印字された所管課。印字がない項目は空欄（公開ページに所管を出しません）。",
+    )
     departments = models.ManyToManyField(
         Department, verbose_name="所管課", related_name="items", blank=True
     )
@@ -159,6 +171,12 @@ class Initiative(models.Model):
     name = models.CharField("取組名", max_length=200)
     ref = models.CharField("推進プランの番号", max_length=20, blank=True, help_text="例: 1-1-2")
     repeated = models.BooleanField("再掲", default=False)
+    group = models.CharField(
+        "取組のまとまり（印字どおり）",
+        max_length=200,
+        blank=True,
+        help_text="複数の取組の上に印字された見出し。例: 区役所窓口改革推進事業",
+    )
     kpi_note = models.TextField("KPIについての記載（省略の理由など）", blank=True)
     history = HistoricalRecords()
 

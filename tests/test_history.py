@@ -134,7 +134,13 @@ def test_app_code_never_bypasses_the_history_with_bulk_writes():
         for path in Path(settings.BASE_DIR, app).rglob("*.py"):
             if "migrations" in path.parts:
                 continue
-            text = path.read_text(encoding="utf-8")
+            # Working records kept without history by design (a background job's progress, an
+            # upload waiting for its confirmation) may be updated in place.
+            text = "\n".join(
+                line
+                for line in path.read_text(encoding="utf-8").splitlines()
+                if not re.search(r"\b(BackgroundJob|PendingUpload)\.objects", line)
+            )
             for pattern in [
                 r"\)\.update\(",
                 r"\.objects\.update\(",
