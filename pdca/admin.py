@@ -41,7 +41,7 @@ from pdca.services.placements import (
 from shizuoka_dx.admin import RecordedAdmin
 from shizuoka_dx.resources import FORMATS
 from systems.admin import SystemAdmin
-from systems.models import CostRecord, System, SystemPlacement
+from systems.models import CostRecord, System, SystemPlacement, SystemYear
 
 REFUSED = (ActualsRefused, CostRefused, PlacementRefused)
 
@@ -262,13 +262,15 @@ class ActualAdmin(ServiceWriteAdmin):
 @admin.register(CostRecord)
 class CostRecordAdmin(ServiceWriteAdmin):
     resource_classes = [CostRecordResource]
-    list_display = ["system", "fiscal_year", "kind", "thousand_yen", "is_demo", "entered_by"]
-    list_filter = ["fiscal_year", "kind", "is_demo"]
+    list_display = [
+        "system", "fiscal_year", "kind", "basis", "thousand_yen", "is_demo", "entered_by"
+    ]  # fmt: skip
+    list_filter = ["fiscal_year", "kind", "basis", "is_demo"]
     search_fields = ["system__name", "note"]
     list_select_related = ["system", "entered_by"]
-    fields = ["system", "fiscal_year", "kind", "thousand_yen", "note"]
+    fields = ["system", "fiscal_year", "kind", "basis", "thousand_yen", "note"]
     fields = [*fields, "change_reason", "seen_version"]
-    identity_fields = ("system", "fiscal_year", "kind")
+    identity_fields = ("system", "fiscal_year", "kind", "basis")
 
     def refusal(self, instance, user, cleaned) -> str | None:
         system = cleaned.get("system") or instance.system
@@ -291,6 +293,7 @@ class CostRecordAdmin(ServiceWriteAdmin):
             system=obj.system,
             fiscal_year=obj.fiscal_year,
             kind=obj.kind,
+            basis=obj.basis,
             thousand_yen=obj.thousand_yen,
             note=obj.note,
             user=user,
@@ -501,3 +504,19 @@ class PublishedSnapshotAdmin(ReadOnlyAdmin):
 
     list_display = ["fiscal_year", "version", "published_at", "published_by", "forced_reason"]
     exclude = ["document"]
+
+
+@admin.register(SystemYear)
+class SystemYearAdmin(ReadOnlyAdmin):
+    """Read-only: a year's Form ② is written on the system's staff page, through
+    pdca/services/costs.py (DX staff, the plan's years, the lock of an approved year)."""
+
+    list_display = ["system", "fiscal_year", "status", "is_demo", "entered_by", "staff_page"]
+    list_filter = ["fiscal_year", "status", "is_demo"]
+    search_fields = ["system__name", "effects", "issues", "actions"]
+    list_select_related = ["system", "entered_by"]
+
+    @admin.display(description="職員ページ")
+    def staff_page(self, obj):
+        url = reverse("staff:system", args=[obj.system_id])
+        return format_html('<a href="{}?year={}">職員ページで開く</a>', url, obj.fiscal_year)

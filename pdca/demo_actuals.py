@@ -115,8 +115,8 @@ def _load_demo_costs(*, user) -> int:
     ).exclude(operating_cost_fiscal_year__isnull=True)
     for system in printed:
         for year, factor in factors.items():
-            if year < system.operating_cost_fiscal_year:
-                continue  # not yet running that year
+            if year <= system.operating_cost_fiscal_year:
+                continue  # not yet running, or the plan prints that year's figure
             if CostRecord.objects.filter(
                 system=system, fiscal_year=year, kind=CostRecord.Kind.OPERATING
             ).exists():

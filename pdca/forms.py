@@ -11,6 +11,7 @@ from priorities import permissions
 from priorities.models import Department
 from shizuoka_dx.fiscal import FiscalYearError, parse_fiscal_year
 from shizuoka_dx.tabular import MAX_FILE_BYTES
+from systems.models import SystemYear
 
 
 class EvaluationForm(forms.ModelForm):
@@ -112,3 +113,26 @@ class UploadForm(forms.Form):
         if Path(upload.name).suffix.lower() not in {".xlsx", ".csv"}:
             raise forms.ValidationError("読み込めるのは .xlsx と .csv のファイルです。")
         return upload
+
+
+class SystemYearForm(forms.Form):
+    """One year's Form ② of a system: operating status and that year's texts."""
+
+    fiscal_year = forms.CharField(label="年度", max_length=20, help_text="例: 2025、R7、令和7年度")
+    status = forms.ChoiceField(label="稼働状況", choices=SystemYear.Status.choices)
+    effects = forms.CharField(
+        label="効果", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    issues = forms.CharField(label="課題", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    actions = forms.CharField(
+        label="利益最大化のために何をすべきか",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean_fiscal_year(self):
+        try:
+            return check_cycle_year(parse_fiscal_year(self.cleaned_data["fiscal_year"]))
+        except FiscalYearError as exc:
+            raise forms.ValidationError(str(exc)) from None

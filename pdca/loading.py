@@ -12,6 +12,8 @@ year holds the KPI's actual (the system's cost) is refused as a whole, naming th
 """
 
 import json
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -32,6 +34,7 @@ from priorities.models import (
     PriorityItem,
     RoadmapEntry,
 )
+from systems.costs import first_months
 from systems.models import CostBreakdown, System, SystemPlacement
 
 DEFAULT_DEPARTMENT = "DX推進課"
@@ -363,9 +366,11 @@ class _Loader:
         }
 
     def costs(self, data: dict, name: str) -> dict:
+        operating = data.get("operating_cost") or {}
         return {
             **self.money(data.get("initial_cost"), "initial_cost", f"{name} の導入経費"),
-            **self.money(data.get("operating_cost"), "operating_cost", f"{name} の運用経費"),
+            **self.money(operating, "operating_cost", f"{name} の運用経費"),
+            "operating_first_year_months": first_year_months(operating.get("text") or ""),
         }
 
     def load_system(self, item: PriorityItem, position: int, data: dict) -> System:
@@ -405,6 +410,19 @@ class _Loader:
             )
         self.prune(system.breakdown.filter(order__gt=len(breakdown)))
         return system
+
+
+START_MONTH = re.compile(r"R(\d+)\.(\d+)[~～〜]")
+
+
+def first_year_months(text: str) -> int | None:
+    """Months of its first year for a yearly amount that starts mid-year, from the printed
+    text: 「15,000千円／年（Ｒ８.３～）」 starts in March, the last month of FY R7 → 1."""
+    match = START_MONTH.search(unicodedata.normalize("NFKC", text))
+    if not match:
+        return None
+    months = first_months(int(match.group(2)))
+    return months if months < 12 else None
 
 
 def load_plan(*, directory: Path, user=None) -> LoadReport:

@@ -13,7 +13,7 @@ from kpis.progress import evaluations, summarize_kpis
 from kpis.selectors import item_kpis, plan_items
 from priorities.models import Plan
 from shizuoka_dx.numbers import plain_number
-from systems.effectiveness import effectiveness, figure_json
+from systems.effectiveness import effectiveness, figure_json, line_json
 from systems.selectors import form2_systems
 
 SCHEMA_VERSION = "1"
@@ -96,17 +96,22 @@ def system_json(system) -> dict:
             {
                 "fiscal_year": cost.fiscal_year,
                 "kind": cost.kind,
+                "basis": cost.basis,
                 "thousand_yen": plain_number(cost.thousand_yen),
+                "unit": "千円",
                 "demo": cost.is_demo,
             }
             for cost in system.costs.all()
         ],
+        "cost_lines": [line_json(line) for line in figures["lines"]],
+        "years": figures["years"],
         "effects": system.effects,
         "issues": system.issues,
         "actions": system.actions,
         "unit_kpi": system.unit_kpi.code if system.unit_kpi else None,
         "cost_effectiveness": {
             "total_thousand_yen": figure_json(figures["total"]),
+            "budgets": figures["budgets"],
             "yen_per_unit": [
                 {"fiscal_year": year, **figure_json(figure)} for year, figure in figures["per_unit"]
             ],
@@ -224,8 +229,12 @@ def build_document(
         pillar["summary"] = summary_json(pillar_summary)
     distinct_kpis = list({kpi.pk: kpi for item in items for kpi in item_kpis(item)}.values())
     overall = plan_summary(pillar_summaries, distinct_kpis)
-    systems = [system_json(system) for system in form2_systems(actuals, costs)]
+    systems = [
+        system_json(system)
+        for system in form2_systems(actuals, costs, through_year=published_fiscal_year)
+    ]
     has_demo = has_demo or any(c["demo"] for s in systems for c in s["costs"])
+    has_demo = has_demo or any(y["demo"] for s in systems for y in s["years"])
     document = {
         "schema_version": SCHEMA_VERSION,
         "generated_at": timezone.localtime().isoformat(timespec="seconds"),

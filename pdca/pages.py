@@ -152,6 +152,8 @@ class SystemCard:
     actions: str
     total_formula: str
     per_unit_formulas: list[str]
+    budgets: list[str] = field(default_factory=list)  # budget lines, not in the total
+    years: list[dict] = field(default_factory=list)  # Form ② by year (status, budget, actual…)
 
 
 @dataclass(frozen=True)
@@ -371,6 +373,8 @@ def system_from_snapshot(system: dict) -> SystemCard:
         actions=system["actions"],
         total_formula=effectiveness["total_thousand_yen"]["formula"],
         per_unit_formulas=[figure["formula"] for figure in effectiveness["yen_per_unit"]],
+        budgets=effectiveness.get("budgets", []),
+        years=system.get("years", []),
     )
 
 
@@ -494,6 +498,8 @@ def system_from_models(system) -> SystemCard:
         actions=system.actions,
         total_formula=figures["total"].formula,
         per_unit_formulas=[figure.formula for _year, figure in figures["per_unit"]],
+        budgets=figures["budgets"],
+        years=figures["years"],
     )
 
 

@@ -1,10 +1,15 @@
 """Staff pages for Form ② systems: all systems side by side, and one system's record."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
 
+from pdca.forms import SystemYearForm
+from pdca.services.costs import CostRefused, system_year_save
+from priorities import permissions
 from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.history import entries
 from shizuoka_dx.numbers import plain_number
@@ -12,6 +17,10 @@ from systems.charts import cost_figure
 from systems.effectiveness import effectiveness
 from systems.models import CostBreakdown, CostRecord, System
 from systems.selectors import form2_systems, systems_with_costs
+
+
+def _int(text) -> int | None:
+    return int(text) if text and str(text).isdigit() else None
 
 
 def _has_demo(systems) -> bool:
@@ -62,12 +71,62 @@ def system_history(system: System):
 
 
 @login_required
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def system_detail(request, pk):
     visible = System.objects.for_user(request.user).values("pk")
     system = systems_with_costs().filter(pk__in=visible, pk=pk).first()
     if system is None:
         raise Http404("担当する重点項目の業務システムに、このシステムはありません。")
+    can_edit = permissions.is_dx_staff(request.user)
+    existing = {entry.fiscal_year: entry for entry in system.years.all()}
+    initial = {}
+    editing = existing.get(_int(request.GET.get("year")))
+    if editing is not None:
+        initial = {
+            "fiscal_year": str(editing.fiscal_year),
+            "status": editing.status,
+            "effects": editing.effects,
+            "issues": editing.issues,
+            "actions": editing.actions,
+            "version": editing.version,
+        }
+    form = SystemYearForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid() and form.cleaned_data["version"] is None:
+            year = form.cleaned_data["fiscal_year"]
+            if year in existing:
+                form.add_error(
+                    "fiscal_year",
+                    f"{format_fiscal_year(year)}の記録はすでにあります。"
+                    "「この年度を修正する」から開き直してください。",
+                )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                record, created = system_year_save(
+                    system=system,
+                    fiscal_year=data["fiscal_year"],
+                    status=data["status"],
+                    effects=data["effects"],
+                    issues=data["issues"],
+                    actions=data["actions"],
+                    user=request.user,
+                    seen=data["version"],
+                    reason="様式②の画面で入力",
+                )
+            except CostRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                verb = "登録しました" if created else "修正しました"
+                messages.success(
+                    request,
+                    f"{system.name}の{format_fiscal_year(record.fiscal_year)}の様式②を{verb}。",
+                )
+                return redirect("staff:system", pk=system.pk)
+        status = 400
     return render(
         request,
         "systems/detail.html",
@@ -76,5 +135,9 @@ def system_detail(request, pk):
             "figures": effectiveness(system),
             "history": system_history(system),
             "contains_demo_data": _has_demo([system]),
+            "form": form,
+            "can_edit": can_edit,
+            "editable_years": sorted(existing),
         },
+        status=status,
     )
