@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django import forms
 
+from kpis.models import SPEC_FIELDS, Kpi
 from pdca.models import Evaluation
 from pdca.selectors import check_cycle_year
 from pdca.services.evaluations import EDITABLE_FIELDS
@@ -136,3 +137,50 @@ class SystemYearForm(forms.Form):
             return check_cycle_year(parse_fiscal_year(self.cleaned_data["fiscal_year"]))
         except FiscalYearError as exc:
             raise forms.ValidationError(str(exc)) from None
+
+
+class RevisionForm(forms.Form):
+    """A new revision of the plan: what, why, and from which year it applies."""
+
+    title = forms.CharField(label="改訂の件名", max_length=200, help_text="例: 3-1のKPIを定める")
+    reason = forms.CharField(
+        label="改訂の理由",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="公開する改訂履歴に載ります。",
+    )
+    effective_fiscal_year = forms.CharField(
+        label="適用する最初の年度",
+        max_length=20,
+        help_text="例: R8、令和8年度。この年度から新しい版で評価し、それより前の年度は前の版のままです。",
+    )
+
+    def clean_effective_fiscal_year(self):
+        try:
+            return check_cycle_year(parse_fiscal_year(self.cleaned_data["effective_fiscal_year"]))
+        except FiscalYearError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class KpiDefinitionForm(forms.ModelForm):
+    """How a KPI is measured, as a revision proposes it (never saved here: the service keeps it
+    as changes of the revision, applied when the revision is published)."""
+
+    class Meta:
+        model = Kpi
+        fields = list(SPEC_FIELDS)
+        widgets = {
+            "name": forms.Textarea(attrs={"rows": 2}),
+            "baseline_text": forms.TextInput(),
+            "target_text": forms.TextInput(),
+        }
+
+
+class TextChangeForm(forms.Form):
+    """A new wording for one text of the plan (a bullet, an initiative, a roadmap entry…)."""
+
+    target = forms.ChoiceField(label="変更する記載")
+    text = forms.CharField(label="新しい記載", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = choices

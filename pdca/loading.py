@@ -21,9 +21,12 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from kpis.models import Kpi, KpiPlacement
+from pdca.selectors import cycle_years
 from pdca.services import placements
+from pdca.services.revisions import ensure_first_edition
 from priorities.models import (
     Department,
     FormTool,
@@ -31,6 +34,7 @@ from priorities.models import (
     NarrativeBullet,
     Pillar,
     Plan,
+    PlanEdition,
     PriorityItem,
     RoadmapEntry,
 )
@@ -38,11 +42,22 @@ from systems.costs import first_months
 from systems.models import CostBreakdown, System, SystemPlacement
 
 DEFAULT_DEPARTMENT = "DX推進課"
+LOADER_REASON = "計画データ（fixtures/）から読み込み"
+# The plan's own records: a change to one of them made any other way than by this loader (the
+# admin, a revision of the plan) is never overwritten by a later load (edits_since_loading).
+PLAN_MODELS = (
+    Plan, Pillar, PriorityItem, NarrativeBullet, Initiative, RoadmapEntry, FormTool, Kpi,
+    KpiPlacement, System, SystemPlacement, CostBreakdown,
+)  # fmt: skip
 DEPARTMENT_SEPARATORS = ("、", "，", ",", "／")
 
 
 class PlanLoadError(Exception):
     """A fixture is wrong; the message names the file and the place in it, in Japanese."""
+
+
+class PlanChangedSinceLoading(PlanLoadError):
+    """The plan was changed after it was loaded (the admin, a revision): loading would undo it."""
 
 
 @dataclass
@@ -56,6 +71,10 @@ class LoadReport:
     @property
     def changed(self) -> bool:
         return bool(sum(self.created.values()) + sum(self.updated.values()))
+
+    @property
+    def changed_anything(self) -> bool:
+        return self.changed or bool(sum(self.deleted.values()))
 
     def summary(self) -> str:
         def total(counter):
@@ -134,7 +153,14 @@ class _Loader:
     def record(self, obj):
         """The history says who loaded the plan, and from where."""
         obj._history_user = self.user
-        obj._change_reason = "計画データ（fixtures/）から読み込み"
+        obj._change_reason = LOADER_REASON
+
+    def set_departments(self, obj, departments: list[Department]):
+        """Set a many-to-many of departments, counted as an update when it changes."""
+        if {d.pk for d in obj.departments.all()} != {d.pk for d in departments}:
+            self.report.updated[f"{obj._meta.label}.departments"] += 1
+            self.record(obj)
+            obj.departments.set(departments)
 
     def prune(self, queryset):
         """Delete the ordered child rows the fixtures no longer have."""
@@ -260,11 +286,11 @@ class _Loader:
                     "system_id": linked.pk if linked else None,
                 },
             )
-            tool.departments.set(departments)
+            self.set_departments(tool, departments)
         self.prune(item.tools.filter(order__gt=len(tools)))
         if data.get("departments"):  # printed once for the whole list (2-1's 各所管課)
             owners = [d for name in data["departments"] for d in self.departments_in(name)]
-        item.departments.set(owners or [self.department(DEFAULT_DEPARTMENT)])
+        self.set_departments(item, owners or [self.department(DEFAULT_DEPARTMENT)])
 
     @staticmethod
     def printed_departments(data: dict) -> str:
@@ -432,11 +458,40 @@ def load_plan(*, directory: Path, user=None) -> LoadReport:
     loader.user = user
     try:
         with transaction.atomic():
+            edited = edits_since_loading()
             placed = placements.placed_now()
             loader.load()
+            if edited and loader.report.changed_anything:
+                raise PlanChangedSinceLoading(
+                    f"計画は読み込んだあとに変更されています（{edited}）。fixtures/ から読み込むと"
+                    "その変更を上書きしてしまうため、何も変更しませんでした。計画を変えるときは、"
+                    "職員ページの「計画の改訂」から改訂案を作ってください。"
+                )
             refusal = placements.move_refusal(placements.moves_since(placed), lock=True)
             if refusal:
                 raise PlanLoadError(f"{refusal.item.code}.json: {refusal.message}")
+            plan = Plan.objects.order_by("pk").first()
+            if plan is not None and not plan.editions.exists():
+                ensure_first_edition(plan=plan, user=user, first_fiscal_year=cycle_years()[0])
+                loader.report.created["priorities.PlanEdition"] += 1
     except KeyError as exc:
         raise PlanLoadError(f"{loader.where}: 必須の項目 {exc} がありません。") from None
     return loader.report
+
+
+def edits_since_loading() -> str | None:
+    """What changed the plan after it was loaded, in words (None: only this loader did)."""
+    edition = PlanEdition.objects.filter(number__gt=1).order_by("-number").first()
+    if edition is not None:
+        return f"計画の改訂で第{edition.number}版になっています"
+    for model in PLAN_MODELS:
+        record = (
+            model.history.exclude(history_change_reason=LOADER_REASON)
+            .order_by("-history_date")
+            .first()
+        )
+        if record is not None:
+            when = timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M")
+            why = record.history_change_reason or "理由の記録なし"
+            return f"{model._meta.verbose_name}を{when}に変更: {why}"
+    return None

@@ -136,6 +136,73 @@ class PublishedSnapshot(models.Model):
         return f"{self.fiscal_year}年度の公表（第{self.version}版）"
 
 
+class PlanRevision(models.Model):
+    """A proposed revision of the plan: a list of changes to its text, KPI definitions, roadmap
+    and systems, with the reason and the first fiscal year it applies to.
+
+    下書き ──提出──► 承認待ち ──承認──► 承認済み ──公表──► 公表済み（第N版）
+      ▲   ◄──差し戻し──┘
+    DX staff write and submit it; the head of DX (a 所管課長 of DX推進課) who neither submitted
+    it nor edited it last approves it (four eyes, as for evaluations); DX staff publish it,
+    which applies the changes through pdca/services/revisions.py and makes the next edition.
+    Each change: {"target": "kpi", "key": "3-1-K01", "field": "name", "old": …, "new": …}."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "下書き"
+        SUBMITTED = "submitted", "提出済み（承認待ち）"
+        APPROVED = "approved", "承認済み"
+        PUBLISHED = "published", "公表済み"
+
+    title = models.CharField("改訂の件名", max_length=200)
+    reason = models.TextField("改訂の理由", help_text="公開する改訂履歴に載ります。")
+    effective_fiscal_year = models.PositiveSmallIntegerField(
+        "適用する最初の年度",
+        validators=[validate_fiscal_year],
+        help_text="この年度から新しい版で評価します。それより前の年度は前の版のままです。",
+    )
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    changes = models.JSONField("変更の内容", default=list, blank=True)
+    return_comment = models.TextField("差し戻しの理由", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="作成した人", on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="最後に編集した人", on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提出した人", on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="承認した人", on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    approved_at = models.DateTimeField("承認日時", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="公表した人", on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    published_at = models.DateTimeField("公表日時", null=True, blank=True)
+    edition = models.OneToOneField(
+        "priorities.PlanEdition", verbose_name="公表した版", on_delete=models.PROTECT,
+        null=True, blank=True, related_name="revision",
+    )  # fmt: skip
+    version = models.PositiveIntegerField("版（同時編集の確認用）", default=1)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "計画の改訂案"
+        verbose_name_plural = "計画の改訂案"
+        ordering = ["-pk"]
+
+    def __str__(self):
+        return f"{self.title}（{self.get_status_display()}）"
+
+
 class PendingUpload(models.Model):
     """An uploaded actuals file between its preview and its confirmation (pdca/uploads.py).
 

@@ -141,12 +141,26 @@ def evaluation_json(evaluation) -> dict:
     }
 
 
+def edition_json(edition) -> dict | None:
+    """The edition a document was built from (number, date, reason, first year it applies to)."""
+    if edition is None:
+        return None
+    return {
+        "number": edition.number,
+        "date": edition.date_text,
+        "published_on": edition.published_on.isoformat() if edition.published_on else None,
+        "effective_fiscal_year": edition.effective_fiscal_year,
+        "reason": edition.reason,
+    }
+
+
 def build_document(
     *,
     published_fiscal_year: int | None = None,
     actuals=None,
     costs=None,
     evaluations=None,
+    edition: dict | None = None,
 ) -> dict:
     """The whole open-data document: live data, or what a publication shows.
 
@@ -154,6 +168,8 @@ def build_document(
     are the approved CHECK/ACT texts to include, one per item at most.
     """
     plan = Plan.objects.order_by("pk").first()
+    if edition is None and plan is not None:
+        edition = edition_json(plan.editions.order_by("-number").first())
     items = list(plan_items(actuals))
     evaluation_by_item = {e.item_id: e for e in (evaluations or [])}
     item_entries = []
@@ -229,9 +245,12 @@ def build_document(
         pillar["summary"] = summary_json(pillar_summary)
     distinct_kpis = list({kpi.pk: kpi for item in items for kpi in item_kpis(item)}.values())
     overall = plan_summary(pillar_summaries, distinct_kpis)
+    # Each year's Form ② (status, texts) is public only with a publication that covers it.
+    through_year = published_fiscal_year
+    if through_year is None and costs is not None:
+        through_year = 0  # the plan-only document: no yearly records
     systems = [
-        system_json(system)
-        for system in form2_systems(actuals, costs, through_year=published_fiscal_year)
+        system_json(system) for system in form2_systems(actuals, costs, through_year=through_year)
     ]
     has_demo = has_demo or any(c["demo"] for s in systems for c in s["costs"])
     has_demo = has_demo or any(y["demo"] for s in systems for y in s["years"])
@@ -243,7 +262,10 @@ def build_document(
             "title": plan.title if plan else "",
             "established": plan.established if plan else "",
             "basic_policies": plan.basic_policies if plan else [],
+            "purpose": plan.purpose if plan else "",
+            "supplement": plan.supplement if plan else "",
         },
+        "edition": edition,
         "pillars": list(pillars.values()),
         "items": item_entries,
         "systems": systems,

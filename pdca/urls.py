@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pdca.views import kpis, public
+from pdca.views import kpis, public, revisions
 
 # Public pages only read, and only published data (or the plan itself before any publication).
 urlpatterns = [
@@ -26,6 +26,11 @@ urlpatterns = [
         public.archive_version_item_detail,
         name="archive_version_item",
     ),
+    # The plan's editions: the change log, each revision side by side, each edition's text.
+    path("revisions/", revisions.revisions, name="revisions"),
+    path("revisions/<int:number>/", revisions.revision, name="revision"),
+    path("editions/<int:number>/", revisions.edition_index, name="edition"),
+    path("editions/<int:number>/items/<str:code>/", revisions.edition_item, name="edition_item"),
     path("opendata/plan.json", public.opendata_json, name="opendata_json"),
     path("opendata/plan.csv", public.opendata_csv, name="opendata_csv"),
     path(

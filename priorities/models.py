@@ -258,3 +258,43 @@ class FormTool(models.Model):
 
     def __str__(self):
         return f"{self.label}{self.name}"
+
+
+class PlanEdition(models.Model):
+    """One published edition of the plan (第N版): the plan's text as it stood then.
+
+    The seed is edition 1 (令和7年3月, 策定). A revision (pdca: ``PlanRevision``) proposed by DX
+    staff and approved by the head of DX becomes the next edition when it is published; its
+    ``document`` keeps the whole plan as that edition reads, so earlier editions stay readable.
+    A KPI is graded, year by year, against the edition in force for that year
+    (``effective_fiscal_year``; ``Kpi.spec_for``)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="editions")
+    number = models.PositiveSmallIntegerField("版")
+    date_text = models.CharField("改訂日（表示）", max_length=50, help_text="例: 令和７年３月")
+    published_on = models.DateField("改訂日")
+    effective_fiscal_year = models.PositiveSmallIntegerField(
+        "適用する最初の年度", validators=[validate_fiscal_year]
+    )
+    reason = models.TextField("改訂の理由")
+    document = models.JSONField("この版の計画（全文）", default=dict)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="公表した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField("公表日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "計画の版"
+        verbose_name_plural = "計画の版"
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="unique_edition_number")
+        ]
+
+    def __str__(self):
+        return f"第{self.number}版（{self.date_text}）"

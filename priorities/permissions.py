@@ -66,3 +66,17 @@ def can_publish(user) -> bool:
 
 def can_maintain_plan(user) -> bool:
     return is_dx_staff(user)
+
+
+DX_DEPARTMENT = "DX推進課"
+
+
+def is_head_of_dx(user) -> bool:
+    """The head of DX: a 所管課長 who belongs to DX推進課. Approves revisions of the plan."""
+    if not is_department_head(user):
+        return False
+    cache = getattr(user, "_dx_head_cache", None)
+    if cache is None:
+        cache = user.departments.filter(name=DX_DEPARTMENT).exists()
+        user._dx_head_cache = cache
+    return cache

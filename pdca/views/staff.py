@@ -86,6 +86,7 @@ def dashboard(request):
             "grade": grade,
         },
         "can_publish": permissions.can_publish(request.user),
+        "can_approve_revisions": permissions.is_head_of_dx(request.user),
         "is_dx_staff": permissions.is_dx_staff(request.user),
     }
     return render(request, "staff/dashboard.html", context)

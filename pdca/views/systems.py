@@ -15,7 +15,7 @@ from shizuoka_dx.history import entries
 from shizuoka_dx.numbers import plain_number
 from systems.charts import cost_figure
 from systems.effectiveness import effectiveness
-from systems.models import CostBreakdown, CostRecord, System
+from systems.models import CostBreakdown, CostRecord, System, SystemYear
 from systems.selectors import form2_systems, systems_with_costs
 
 
@@ -58,6 +58,7 @@ def system_history(system: System):
         *System.history.filter(id=system.pk).select_related("history_user"),
         *CostRecord.history.filter(system_id=system.pk).select_related("history_user"),
         *CostBreakdown.history.filter(system_id=system.pk).select_related("history_user"),
+        *SystemYear.history.filter(system_id=system.pk).select_related("history_user"),
     ]
 
     def describe(record):
@@ -65,6 +66,8 @@ def system_history(system: System):
             return f"{format_fiscal_year(record.fiscal_year)}の経費の記録"
         if record.instance_type is CostBreakdown:
             return f"経費の内訳「{record.name}」"
+        if record.instance_type is SystemYear:
+            return f"{format_fiscal_year(record.fiscal_year)}の様式②（稼働状況・効果・課題）"
         return "様式②の記載"
 
     return entries(records, describe=describe)[:50]

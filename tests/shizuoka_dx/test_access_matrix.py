@@ -5,7 +5,7 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from pdca.models import BackgroundJob, Evaluation
+from pdca.models import BackgroundJob, Evaluation, PlanRevision
 from priorities.models import Department, PriorityItem
 from systems.models import System
 
@@ -31,6 +31,10 @@ MATRIX = {
         {"fiscal_year": 2024, "version": 1, "code": "1-3"},
         EVERYONE_200,
     ),
+    "public:revisions": ({}, EVERYONE_200),
+    "public:revision": ({"number": 1}, EVERYONE_200),
+    "public:edition": ({"number": 1}, EVERYONE_200),
+    "public:edition_item": ({"number": 1, "code": "1-3"}, EVERYONE_200),
     "public:opendata_json": ({}, EVERYONE_200),
     "public:opendata_csv": ({}, EVERYONE_200),
     "public:archive_opendata_json": ({"fiscal_year": 2024}, EVERYONE_200),
@@ -54,6 +58,9 @@ MATRIX = {
     "staff:job": ("owners-job", {ANON: 302, OTHER: 404, OWNER: 200, DX: 404}),
     "staff:job_status": ("owners-job", {ANON: 302, OTHER: 404, OWNER: 200, DX: 404}),
     "staff:job_download": ("owners-job", {ANON: 302, OTHER: 404, OWNER: 200, DX: 404}),
+    # Revisions of the plan: DX staff draft and publish, the head of DX approves.
+    "staff:revisions": ({}, {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}),
+    "staff:revision": ("a-revision", {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}),
     "login": ({}, EVERYONE_200),
     "logout": ({}, dict.fromkeys(ROLES, 405)),
     # For load balancers: no login, the same answer for everybody.
@@ -69,6 +76,8 @@ POST_MATRIX = {
     "staff:actuals_preview": ({}, {ANON: 302}),
     "staff:actuals_confirm": ({}, {ANON: 302}),
     "staff:actuals_cancel": ({}, {ANON: 302}),
+    "staff:revisions": ({}, {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:revision": ("a-revision", {ANON: 302, OTHER: 403, OWNER: 403}),
 }
 
 
@@ -103,6 +112,11 @@ def clients(client, django_user_model, head_a, head_b, dx_staff, publish):
 
 
 def url_for(name, kwargs):
+    if kwargs == "a-revision":
+        revision = PlanRevision.objects.create(
+            title="テスト", reason="テスト", effective_fiscal_year=2026
+        )
+        return reverse(name, kwargs={"pk": revision.pk})
     if kwargs == "crisis-system":
         kwargs = {"pk": System.objects.get(name="静岡市災害時総合情報システム").pk}
     if kwargs == "owners-job":
