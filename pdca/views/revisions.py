@@ -27,15 +27,21 @@ from pdca.views.public import index_context, item_context
 from pdca.workflow import Action
 from priorities import permissions
 from priorities.models import Initiative, NarrativeBullet, Plan, PlanEdition, RoadmapEntry
+from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.history import entries
 from systems.models import System
 
 # ---- what the pages show of a revision ------------------------------------------------------
 
 
-def _shown(value) -> str:
+def _shown(value, field=None) -> str:
+    """A stored value as people read it: labels of choices, years as 令和N年度, never codes."""
     if value is None or value == "":
         return "（空欄）"
+    if field is not None and field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field is not None and field.name.endswith("fiscal_year") and isinstance(value, int):
+        return format_fiscal_year(value)
     if value is True:
         return "はい"
     if value is False:
@@ -48,13 +54,14 @@ def change_rows(changes: list[dict]) -> list[dict]:
     rows = []
     for index, change in enumerate(changes):
         target = TARGETS[change["target"]]
+        field = target.model._meta.get_field(change["field"])
         rows.append(
             {
                 "index": index,
                 "what": describe(change["target"], change["key"]),
                 "field": target.field_label(change["field"]),
-                "old": _shown(change["old"]),
-                "new": _shown(change["new"]),
+                "old": _shown(change["old"], field),
+                "new": _shown(change["new"], field),
             }
         )
     return rows

@@ -225,3 +225,26 @@ def test_make_runs_load_keeps_a_revised_plan_and_says_so(dx_staff, dx_head):
     )  # fmt: skip
     assert "計画は読み込まず、いまの計画を残しました" in err.getvalue()
     assert Kpi.objects.get(code="1-1-K01").target_value == Decimal(400000)
+
+
+def test_the_change_log_speaks_plain_japanese_never_codes(client, dx_staff, dx_head):
+    from pdca.views.revisions import change_rows
+
+    rows = change_rows(
+        [
+            {"target": "kpi", "key": "1-1-K01", "field": "direction", "old": "milestone",
+             "new": "increase"},
+            {"target": "kpi", "key": "1-1-K01", "field": "target_fiscal_year", "old": 2026,
+             "new": 2027},
+            {"target": "kpi", "key": "1-1-K01", "field": "target_operator", "old": "",
+             "new": ">="},
+        ]
+    )  # fmt: skip
+    assert [(r["old"], r["new"]) for r in rows] == [
+        ("完了目標", "増やす"),
+        ("令和8年度（2026年度）", "令和9年度（2027年度）"),
+        ("（空欄）", "以上"),
+    ]
+    publish(draft(dx_staff, target_operator=">="), dx_staff, dx_head)
+    page = client.get("/revisions/2/").content.decode()
+    assert "以上" in page and "&gt;=" not in page
