@@ -5,6 +5,7 @@ rows (``kpi_rows``) and the views and commands only render them, so the page, th
 ``export_opendata`` and the CSV can never disagree.
 """
 
+from django.conf import settings
 from django.utils import timezone
 
 from kpis.calculations import Summary, combine
@@ -141,6 +142,18 @@ def evaluation_json(evaluation) -> dict:
     }
 
 
+def publisher_json() -> dict:
+    """Who publishes the data and under which licence (the Digital Agency's rules for
+    machine-readable administrative data: the municipality's code, its name, the licence)."""
+    return {
+        "publisher": {
+            "municipality_code": settings.OPENDATA_MUNICIPALITY_CODE,
+            "municipality_name": settings.OPENDATA_MUNICIPALITY_NAME,
+        },
+        "license": {"name": settings.OPENDATA_LICENSE, "url": settings.OPENDATA_LICENSE_URL},
+    }
+
+
 def edition_json(edition) -> dict | None:
     """The edition a document was built from (number, date, reason, first year it applies to)."""
     if edition is None:
@@ -257,6 +270,7 @@ def build_document(
     document = {
         "schema_version": SCHEMA_VERSION,
         "generated_at": timezone.localtime().isoformat(timespec="seconds"),
+        **publisher_json(),
         "published_fiscal_year": published_fiscal_year,
         "plan": {
             "title": plan.title if plan else "",
@@ -302,11 +316,26 @@ CSV_HEADER = [
     "評価",
     "評価の理由",
     "デモ用の架空の値",
+    # Metadata on every row (one header row, no merged cells: machine-readable open data).
+    "全国地方公共団体コード",
+    "地方公共団体名",
+    "計画の版",
+    "ライセンス",
+    "データ作成日時",
 ]
 
 
 def kpi_rows(document: dict):
     """One row per KPI (where it is first printed), from the open-data document."""
+    publisher = document.get("publisher") or publisher_json()["publisher"]
+    edition = document.get("edition")
+    metadata = [
+        publisher["municipality_code"],
+        publisher["municipality_name"],
+        f"第{edition['number']}版（{edition['date']}）" if edition else "",
+        (document.get("license") or publisher_json()["license"])["name"],
+        document.get("published_at") or document.get("generated_at") or "",
+    ]
     seen = set()
     for item in document["items"]:
         for initiative in item["initiatives"]:
@@ -336,4 +365,5 @@ def kpi_rows(document: dict):
                     latest["grade"] if latest else "",
                     latest["reason"] if latest else "",
                     ("はい" if latest["demo"] else "") if latest else "",
+                    *metadata,
                 ]
