@@ -198,6 +198,7 @@ class _Loader:
             "basic_policies": data.get("basic_policies", []),
             "purpose": data.get("purpose", ""),
             "supplement": data.get("supplement", ""),
+            "sections": data.get("sections", []),
         }
         plan = self.sync(Plan, {"pk": plan.pk} if plan else {}, values)
         item_files = []

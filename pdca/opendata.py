@@ -278,6 +278,7 @@ def build_document(
             "basic_policies": plan.basic_policies if plan else [],
             "purpose": plan.purpose if plan else "",
             "supplement": plan.supplement if plan else "",
+            "sections": plan.sections if plan else [],
         },
         "edition": edition,
         "pillars": list(pillars.values()),

@@ -17,6 +17,12 @@ class Plan(models.Model):
     basic_policies = models.JSONField("基本方針", default=list, blank=True)
     purpose = models.TextField("策定の目的", blank=True)
     supplement = models.TextField("全庁的な取組（補足）", blank=True)
+    sections = models.JSONField(
+        "計画の本文（章ごと）",
+        default=list,
+        blank=True,
+        help_text="1〜3章と5章の本文を、計画の順に（見出し・段落・表）。4章は重点項目です。",
+    )
     history = HistoricalRecords()
 
     class Meta:

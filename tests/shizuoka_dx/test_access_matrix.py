@@ -31,6 +31,8 @@ MATRIX = {
         {"fiscal_year": 2024, "version": 1, "code": "1-3"},
         EVERYONE_200,
     ),
+    "public:plan": ({}, EVERYONE_200),
+    "public:plan_section": ({"number": 5}, EVERYONE_200),
     "public:revisions": ({}, EVERYONE_200),
     "public:revision": ({"number": 1}, EVERYONE_200),
     "public:edition": ({"number": 1}, EVERYONE_200),
