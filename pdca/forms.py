@@ -5,7 +5,7 @@ from pathlib import Path
 from django import forms
 
 from kpis.models import SPEC_FIELDS, Kpi
-from pdca.models import Evaluation
+from pdca.models import Evaluation, StepStatus
 from pdca.selectors import check_cycle_year
 from pdca.services.evaluations import EDITABLE_FIELDS
 from priorities import permissions
@@ -16,12 +16,51 @@ from systems.models import SystemYear
 
 
 class EvaluationForm(forms.ModelForm):
+    """The evaluation's texts, and this year's status of each roadmap step of the item."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta:
         model = Evaluation
         fields = list(EDITABLE_FIELDS)
         widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in EDITABLE_FIELDS}
+
+    def __init__(self, *args, steps=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.steps = list(steps)  # (RoadmapEntry, label) of the item, in printed order
+        current = self.instance.roadmap_statuses or {}
+        for entry, label in self.steps:
+            saved = current.get(str(entry.pk), {})
+            self.fields[f"step_{entry.pk}_status"] = forms.ChoiceField(
+                label=f"{label} の進捗",
+                choices=[("", "未記入"), *StepStatus.choices],
+                required=False,
+                initial=saved.get("status", ""),
+            )
+            self.fields[f"step_{entry.pk}_note"] = forms.CharField(
+                label=f"{label} の補足",
+                required=False,
+                max_length=1000,
+                initial=saved.get("note", ""),
+            )
+
+    def step_fields(self):
+        return [
+            (self[f"step_{entry.pk}_status"], self[f"step_{entry.pk}_note"])
+            for entry, _label in self.steps
+        ]
+
+    def text_fields(self):
+        return [self[name] for name in EDITABLE_FIELDS]
+
+    def roadmap_statuses(self) -> dict:
+        return {
+            str(entry.pk): {
+                "status": self.cleaned_data.get(f"step_{entry.pk}_status") or "",
+                "note": self.cleaned_data.get(f"step_{entry.pk}_note") or "",
+            }
+            for entry, _label in self.steps
+        }
 
 
 class CommentForm(forms.Form):

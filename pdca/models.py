@@ -43,6 +43,9 @@ class Evaluation(models.Model):
     issues = models.TextField("課題", blank=True)
     countermeasures = models.TextField("対策", blank=True)
     next_plan = models.TextField("次年度の取組（PLAN・DO）", blank=True)
+    # Each roadmap step's status this year, set with the evaluation (issue 15, item 3):
+    # {"<RoadmapEntry pk>": {"status": "doing", "note": "…"}}.
+    roadmap_statuses = models.JSONField("ロードマップの進捗", default=dict, blank=True)
     return_comment = models.TextField("差し戻し・再開の理由", blank=True)
     last_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -97,6 +100,19 @@ class Evaluation(models.Model):
     @property
     def locks_actuals(self) -> bool:
         return self.status in {self.Status.APPROVED, self.Status.PUBLISHED}
+
+
+class StepStatus(models.TextChoices):
+    """A roadmap step's status in a fiscal year. 予定・実施中・完了 are on track."""
+
+    PLANNED = "planned", "予定"
+    DOING = "doing", "実施中"
+    DONE = "done", "完了"
+    LATE = "late", "遅れ"
+    REVISED = "revised", "見直し"
+
+
+ON_TRACK = {StepStatus.PLANNED, StepStatus.DOING, StepStatus.DONE}
 
 
 class PublishedSnapshot(models.Model):

@@ -12,6 +12,7 @@ from kpis.calculations import Summary, combine
 from kpis.models import DEMO_NOTICE, Direction, Operator
 from kpis.progress import evaluations, summarize_kpis
 from kpis.selectors import item_kpis, plan_items
+from pdca.models import ON_TRACK, StepStatus
 from priorities.models import Plan
 from shizuoka_dx.numbers import plain_number
 from systems.effectiveness import effectiveness, figure_json, line_json
@@ -128,6 +129,35 @@ def plan_summary(pillar_summaries, kpis) -> Summary:
     return Summary(by_kpis.fiscal_year, progress, by_kpis.grades, by_kpis.pending)
 
 
+def step_status(evaluation, entry) -> dict | None:
+    """A roadmap step's status in the evaluation's year (None: not recorded)."""
+    if evaluation is None:
+        return None
+    saved = (evaluation.roadmap_statuses or {}).get(str(entry.pk))
+    if not saved:
+        return None
+    return {
+        "fiscal_year": evaluation.fiscal_year,
+        "status": saved["status"],
+        "label": StepStatus(saved["status"]).label,
+        "note": saved.get("note") or "",
+    }
+
+
+def roadmap_progress(evaluation) -> dict | None:
+    """How many of the item's roadmap steps are on track (予定・実施中・完了) in the year."""
+    if evaluation is None or not evaluation.roadmap_statuses:
+        return None
+    statuses = [saved["status"] for saved in evaluation.roadmap_statuses.values()]
+    return {
+        "fiscal_year": evaluation.fiscal_year,
+        "recorded": len(statuses),
+        "on_track": sum(status in ON_TRACK for status in statuses),
+        "late": statuses.count(StepStatus.LATE),
+        "revised": statuses.count(StepStatus.REVISED),
+    }
+
+
 def evaluation_json(evaluation) -> dict:
     return {
         "fiscal_year": evaluation.fiscal_year,
@@ -233,6 +263,7 @@ def build_document(
                                 "fiscal_year": entry.fiscal_year,
                                 "until_fiscal_year": entry.until_fiscal_year,
                                 "text": entry.text,
+                                "status": step_status(evaluation_by_item.get(item.pk), entry),
                             }
                             for entry in initiative.roadmap.all()
                         ],
@@ -244,6 +275,7 @@ def build_document(
                     for initiative in item.initiatives.all()
                 ],
                 "summary": summary_json(summary),
+                "roadmap_progress": roadmap_progress(evaluation_by_item.get(item.pk)),
                 **(
                     {"evaluation": evaluation_json(evaluation_by_item[item.pk])}
                     if item.pk in evaluation_by_item

@@ -73,6 +73,7 @@ class RoadmapSpan:
     fiscal_year: int | None
     until_fiscal_year: int | None
     text: str
+    status: dict | None = None  # this year's status from the published evaluation
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class RoadmapCell:
     text: str
     span: int
     unknown: bool = False  # the entry's FY is not known: it fills the row
+    status: dict | None = None  # the step's status in the published year
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,7 @@ class ItemPage:
     evaluation: PublishedEvaluation | None = None
     printed_departments: str = ""  # as Form ① prints them; "" when it prints none
     tools_heading: str = ""
+    roadmap_progress: dict | None = None  # steps on track in the published year
 
     @property
     def kpi_table_width(self) -> int:
@@ -235,7 +238,7 @@ def roadmap_rows(spans: list[RoadmapSpan], years: list[int]) -> list[list[Roadma
     for span in spans:
         start, end = span.fiscal_year, span.until_fiscal_year or span.fiscal_year
         if start is None or start not in years:
-            rows.append([RoadmapCell(span.text, len(years), unknown=True)])
+            rows.append([RoadmapCell(span.text, len(years), unknown=True, status=span.status)])
             continue
         end = min(end, years[-1])
         before = years.index(start)
@@ -243,7 +246,7 @@ def roadmap_rows(spans: list[RoadmapSpan], years: list[int]) -> list[list[Roadma
         row = []
         if before:
             row.append(RoadmapCell("", before))
-        row.append(RoadmapCell(span.text, years.index(end) - before + 1))
+        row.append(RoadmapCell(span.text, years.index(end) - before + 1, status=span.status))
         if after:
             row.append(RoadmapCell("", after))
         rows.append(row)
@@ -392,6 +395,7 @@ def item_from_snapshot(document: dict, code: str) -> ItemPage | None:
         pillar=PillarView(pillar["number"], pillar["title"]),
         departments=item["departments"],
         printed_departments=item.get("printed_departments") or "",
+        roadmap_progress=item.get("roadmap_progress"),
         tools_heading=item.get("tools_heading") or "",
         summary=Summary(
             summary["fiscal_year"],
@@ -411,7 +415,12 @@ def item_from_snapshot(document: dict, code: str) -> ItemPage | None:
                 group=initiative.get("group") or "",
                 kpi_note=initiative["kpi_note"] or "",
                 roadmap=[
-                    RoadmapSpan(entry["fiscal_year"], entry["until_fiscal_year"], entry["text"])
+                    RoadmapSpan(
+                        entry["fiscal_year"],
+                        entry["until_fiscal_year"],
+                        entry["text"],
+                        entry.get("status"),
+                    )
                     for entry in initiative["roadmap"]
                 ],
                 kpis=[kpi_from_snapshot(kpi) for kpi in initiative["kpis"]],

@@ -21,7 +21,7 @@ from kpis.selectors import plan_items, years_with_actuals
 from pdca import workflow
 from pdca.dashboard import build_dashboard
 from pdca.forms import CommentForm, EvaluationForm, FormsWorkbookForm, PublishForm
-from pdca.models import BackgroundJob, Evaluation, PublishedSnapshot
+from pdca.models import BackgroundJob, Evaluation, PublishedSnapshot, StepStatus
 from pdca.pages import item_from_models
 from pdca.selectors import check_cycle_year, contains_demo_data
 from pdca.services import evaluations as services
@@ -29,7 +29,14 @@ from pdca.services import publication
 from pdca.tasks import start
 from pdca.views.jobs import respond, status_context
 from priorities import permissions
-from priorities.models import Department, Initiative, NarrativeBullet, Pillar, PriorityItem
+from priorities.models import (
+    Department,
+    Initiative,
+    NarrativeBullet,
+    Pillar,
+    PriorityItem,
+    RoadmapEntry,
+)
 from priorities.selectors import roadmap_bounds
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
 from shizuoka_dx.history import entries
@@ -155,6 +162,17 @@ def _approver_names(evaluation: Evaluation) -> list[str]:
     return [person(user) for user in workflow.approvers(evaluation, heads)]
 
 
+def roadmap_steps(item, fiscal_year: int) -> list:
+    """The item's roadmap steps that run in ``fiscal_year`` (or whose years are not known),
+    each with a label: 「取組1「…」：…」."""
+    steps = []
+    entries = RoadmapEntry.objects.filter(initiative__item=item).select_related("initiative")
+    for entry in entries.order_by("initiative__number", "order"):
+        if entry.fiscal_year is None or entry.covers(fiscal_year):
+            steps.append((entry, f"取組{entry.initiative.number}：{entry.text}"))
+    return steps
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def evaluation_detail(request, code, fiscal_year):
@@ -164,8 +182,12 @@ def evaluation_detail(request, code, fiscal_year):
         evaluation.quantitative = services.quantitative_draft(item, fiscal_year)
     actions = workflow.allowed(request.user, evaluation)
     action = request.POST.get("action", "save")
+    steps = roadmap_steps(item, fiscal_year)
     form = EvaluationForm(
-        request.POST or None, instance=evaluation, initial={"version": evaluation.version}
+        request.POST or None,
+        instance=evaluation,
+        initial={"version": evaluation.version},
+        steps=steps,
     )
     status = 200
     if request.method == "POST":
@@ -180,7 +202,7 @@ def evaluation_detail(request, code, fiscal_year):
         if action == "regenerate":
             data = request.POST.copy()
             data["quantitative"] = services.quantitative_draft(item, fiscal_year)
-            form = EvaluationForm(data, instance=evaluation)
+            form = EvaluationForm(data, instance=evaluation, steps=steps)
             messages.info(
                 request,
                 "定量の分析を、いまの実績から作り直しました。保存するまで反映されません。",
@@ -195,7 +217,10 @@ def evaluation_detail(request, code, fiscal_year):
                     evaluation=evaluation,
                     user=request.user,
                     version=form.cleaned_data["version"],
-                    fields={name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
+                    fields={
+                        **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
+                        "roadmap_statuses": form.roadmap_statuses(),
+                    },
                     submit=action == "submit",
                 )
             except services.WorkflowError as exc:
@@ -221,6 +246,15 @@ def evaluation_detail(request, code, fiscal_year):
         "evaluation": evaluation,
         "fiscal_year": fiscal_year,
         "form": form,
+        "step_rows": [
+            (
+                label,
+                StepStatus(saved["status"]).label if saved.get("status") else "未記入",
+                saved.get("note", ""),
+            )
+            for entry, label in steps
+            for saved in [evaluation.roadmap_statuses.get(str(entry.pk), {})]
+        ],
         "editable": workflow.Action.EDIT in actions or status == 400,
         "comment_form": CommentForm(initial={"version": evaluation.version}),
         "can_approve": workflow.Action.APPROVE in actions,
