@@ -20,7 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from kpis.admin import KpiAdmin
 from kpis.models import Actual, Kpi, KpiPlacement
 from kpis.parsing import ParsedValue
-from pdca.models import Evaluation, PublishedSnapshot
+from pdca.models import Evaluation, PublishedSnapshot, SupportCase
 from pdca.resources import ActualResource, CostRecordResource
 from pdca.services.actuals import (
     ActualChange,
@@ -520,3 +520,13 @@ class SystemYearAdmin(ReadOnlyAdmin):
     def staff_page(self, obj):
         url = reverse("staff:system", args=[obj.system_id])
         return format_html('<a href="{}?year={}">職員ページで開く</a>', url, obj.fiscal_year)
+
+
+@admin.register(SupportCase)
+class SupportCaseAdmin(ReadOnlyAdmin):
+    """Read-only: support cases are entered on /staff/pmo/ through
+    pdca/services/support_cases.py (DX staff, the version seen, history)."""
+
+    list_display = ["title", "department", "category", "mode", "started_on", "stage"]
+    list_filter = ["category", "mode", "stage"]
+    search_fields = ["title", "note"]

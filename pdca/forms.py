@@ -5,7 +5,7 @@ from pathlib import Path
 from django import forms
 
 from kpis.models import SPEC_FIELDS, Kpi
-from pdca.models import Evaluation, StepStatus
+from pdca.models import Evaluation, StepStatus, SupportCase
 from pdca.selectors import check_cycle_year
 from pdca.services.evaluations import EDITABLE_FIELDS
 from priorities import permissions
@@ -223,3 +223,20 @@ class TextChangeForm(forms.Form):
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = choices
+
+
+class SupportCaseForm(forms.ModelForm):
+    """A PMO support case (the register of plan §5)."""
+
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = SupportCase
+        fields = ["title", "department", "category", "mode", "started_on", "ended_on", "stage",
+                  "item", "note"]  # fmt: skip
+        widgets = {
+            "started_on": forms.DateInput(attrs={"type": "date"}),
+            "ended_on": forms.DateInput(attrs={"type": "date"}),
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"started_on": "例: 2025-04-01", "ended_on": "続いているときは空欄"}

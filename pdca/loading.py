@@ -199,6 +199,7 @@ class _Loader:
             "purpose": data.get("purpose", ""),
             "supplement": data.get("supplement", ""),
             "sections": data.get("sections", []),
+            "printed_figures": data.get("printed_figures", {}),
         }
         plan = self.sync(Plan, {"pk": plan.pk} if plan else {}, values)
         item_files = []

@@ -219,6 +219,72 @@ class PlanRevision(models.Model):
         return f"{self.title}（{self.get_status_display()}）"
 
 
+class SupportCase(models.Model):
+    """One case of the DX division's PMO support (plan §5: 伴走したシステム開発やツール導入等):
+    entered by DX staff through pdca/services/support_cases.py."""
+
+    class Category(models.TextChoices):
+        BASE = "base", "基盤"
+        TOOL = "tool", "ツール"
+        SKILLS = "skills", "育成"
+
+    class Mode(models.TextChoices):
+        ACCOMPANY = "accompany", "伴走支援"
+        SPREAD = "spread", "横展開"
+
+    class Stage(models.TextChoices):
+        PLANNING = "planning", "企画・計画"
+        EXECUTING = "executing", "遂行"
+        DONE = "done", "完了"
+        STOPPED = "stopped", "中止"
+
+    title = models.CharField("件名", max_length=200)
+    department = models.ForeignKey(
+        "priorities.Department", verbose_name="支援した課", on_delete=models.PROTECT,
+        related_name="support_cases",
+    )  # fmt: skip
+    category = models.CharField("分野", max_length=10, choices=Category.choices)
+    mode = models.CharField("支援の形", max_length=10, choices=Mode.choices)
+    started_on = models.DateField("開始日")
+    ended_on = models.DateField("終了日", null=True, blank=True)
+    stage = models.CharField("段階", max_length=10, choices=Stage.choices)
+    item = models.ForeignKey(
+        PriorityItem, verbose_name="関連する重点項目", on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="support_cases",
+    )  # fmt: skip
+    note = models.TextField("備考", blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="入力した人", on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    version = models.PositiveIntegerField("版", default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "PMOの支援案件"
+        verbose_name_plural = "PMOの支援案件"
+        ordering = ["-started_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("started_on")),
+                name="support_case_dates_in_order",
+                violation_error_message="終了日は開始日以降にしてください。",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def active_in(self, fiscal_year: int) -> bool:
+        """Supported during the fiscal year (April to March)."""
+        from datetime import date
+
+        start, end = date(fiscal_year, 4, 1), date(fiscal_year + 1, 3, 31)
+        return self.started_on <= end and (self.ended_on is None or self.ended_on >= start)
+
+
 class PendingUpload(models.Model):
     """An uploaded actuals file between its preview and its confirmation (pdca/uploads.py).
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pdca.views import excel, jobs, kpis, revisions, staff, systems
+from pdca.views import excel, jobs, kpis, pmo, revisions, staff, systems
 
 # Everything that needs a login, or changes data, lives under /staff/ (or /admin/).
 urlpatterns = [
@@ -36,6 +36,9 @@ urlpatterns = [
     path("kpis/<str:kpi_code>/", kpis.staff_kpi_detail, name="kpi"),
     path("systems/", systems.system_list, name="systems"),
     path("systems/<int:pk>/", systems.system_detail, name="system"),
+    path("pmo/", pmo.staff_register, name="pmo"),
+    path("pmo/new/", pmo.staff_case, name="pmo_new"),
+    path("pmo/<int:pk>/", pmo.staff_case, name="pmo_case"),
     path("revisions/", revisions.staff_revisions, name="revisions"),
     path("revisions/<int:pk>/", revisions.staff_revision, name="revision"),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pdca.views import kpis, plan_text, public, revisions
+from pdca.views import kpis, plan_text, pmo, public, revisions
 
 # Public pages only read, and only published data (or the plan itself before any publication).
 urlpatterns = [
@@ -29,6 +29,7 @@ urlpatterns = [
     # The plan's own text (sections 1–3 and 5), in the plan's order.
     path("plan/", plan_text.contents, name="plan"),
     path("plan/<int:number>/", plan_text.section, name="plan_section"),
+    path("pmo/", pmo.public_summary, name="pmo"),
     # The plan's editions: the change log, each revision side by side, each edition's text.
     path("revisions/", revisions.revisions, name="revisions"),
     path("revisions/<int:number>/", revisions.revision, name="revision"),

@@ -17,6 +17,12 @@ class Plan(models.Model):
     basic_policies = models.JSONField("基本方針", default=list, blank=True)
     purpose = models.TextField("策定の目的", blank=True)
     supplement = models.TextField("全庁的な取組（補足）", blank=True)
+    printed_figures = models.JSONField(
+        "計画書に印字された実績",
+        default=dict,
+        blank=True,
+        help_text="例: 伴走支援の件数 33件（令和６年度実績）。登録した件数の横に示します。",
+    )
     sections = models.JSONField(
         "計画の本文（章ごと）",
         default=list,

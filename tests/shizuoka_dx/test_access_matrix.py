@@ -5,7 +5,7 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from pdca.models import BackgroundJob, Evaluation, PlanRevision
+from pdca.models import BackgroundJob, Evaluation, PlanRevision, SupportCase
 from priorities.models import Department, PriorityItem
 from systems.models import System
 
@@ -33,6 +33,7 @@ MATRIX = {
     ),
     "public:plan": ({}, EVERYONE_200),
     "public:plan_section": ({"number": 5}, EVERYONE_200),
+    "public:pmo": ({}, EVERYONE_200),
     "public:revisions": ({}, EVERYONE_200),
     "public:revision": ({"number": 1}, EVERYONE_200),
     "public:edition": ({"number": 1}, EVERYONE_200),
@@ -63,6 +64,10 @@ MATRIX = {
     # Revisions of the plan: DX staff draft and publish, the head of DX approves.
     "staff:revisions": ({}, {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}),
     "staff:revision": ("a-revision", {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}),
+    # The PMO register: DX staff only.
+    "staff:pmo": ({}, {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}),
+    "staff:pmo_new": ({}, {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}),
+    "staff:pmo_case": ("a-case", {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}),
     "login": ({}, EVERYONE_200),
     "logout": ({}, dict.fromkeys(ROLES, 405)),
     # For load balancers: no login, the same answer for everybody.
@@ -80,6 +85,8 @@ POST_MATRIX = {
     "staff:actuals_cancel": ({}, {ANON: 302}),
     "staff:revisions": ({}, {ANON: 302, OTHER: 403, OWNER: 403}),
     "staff:revision": ("a-revision", {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:pmo_new": ({}, {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:pmo_case": ("a-case", {ANON: 302, OTHER: 403, OWNER: 403}),
 }
 
 
@@ -114,6 +121,12 @@ def clients(client, django_user_model, head_a, head_b, dx_staff, publish):
 
 
 def url_for(name, kwargs):
+    if kwargs == "a-case":
+        case = SupportCase.objects.create(
+            title="テスト", department=Department.objects.get(name="DX推進課"),
+            category="tool", mode="accompany", started_on="2025-04-01", stage="executing",
+        )  # fmt: skip
+        return reverse(name, kwargs={"pk": case.pk})
     if kwargs == "a-revision":
         revision = PlanRevision.objects.create(
             title="テスト", reason="テスト", effective_fiscal_year=2026
