@@ -78,6 +78,12 @@ class PublishForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="すべての項目が承認済みなら空欄のままにしてください。記入した理由は公開ページに表示されます。",
     )
+    correction_reason = forms.CharField(
+        label="訂正の理由（公表済みの年度を公表し直すとき）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="何をなぜ直したか。公開の「訂正の一覧」に、変わった値とともに載ります。",
+    )
 
     def clean_fiscal_year(self):
         try:

@@ -133,8 +133,15 @@ class PublishedSnapshot(models.Model):
         related_name="+",
     )
     forced_reason = models.TextField("未承認の項目があるまま公表した理由", blank=True)
+    correction_reason = models.TextField(
+        "訂正の理由", blank=True, help_text="公表済みの年度を公表し直すとき、何をなぜ直したか。"
+    )
+    corrections = models.JSONField(
+        "前の版からの訂正", default=list, blank=True, help_text="変わった値（何が、前、後）。"
+    )
     history = HistoricalRecords(
-        excluded_fields=["document"], table_name="priorities_historicalpublishedsnapshot"
+        excluded_fields=["document", "corrections"],
+        table_name="priorities_historicalpublishedsnapshot",
     )
 
     class Meta:

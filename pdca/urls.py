@@ -11,6 +11,11 @@ urlpatterns = [
     path("items/<str:code>/kpis/<str:kpi_code>/", kpis.kpi_detail, name="kpi"),
     path("published/<int:fiscal_year>/", public.archive_index, name="archive"),
     path(
+        "published/<int:fiscal_year>/corrections/",
+        public.archive_corrections,
+        name="archive_corrections",
+    ),
+    path(
         "published/<int:fiscal_year>/items/<str:code>/",
         public.archive_item_detail,
         name="archive_item",

@@ -329,7 +329,11 @@ def publish(request):
             except publication.PublishBlocked as exc:
                 blocked = _blocked(form, exc)
             else:
-                params = {"fiscal_year": year, "force_reason": reason}
+                params = {
+                    "fiscal_year": year,
+                    "force_reason": reason,
+                    "correction_reason": form.cleaned_data["correction_reason"],
+                }
                 return respond(
                     request, start(BackgroundJob.Kind.PUBLISH, user=request.user, params=params)
                 )

@@ -26,6 +26,7 @@ MATRIX = {
     "public:kpi": ({"code": "1-3", "kpi_code": "1-3-K02"}, EVERYONE_200),
     "public:archive": ({"fiscal_year": 2024}, EVERYONE_200),
     "public:archive_item": ({"fiscal_year": 2024, "code": "1-3"}, EVERYONE_200),
+    "public:archive_corrections": ({"fiscal_year": 2024}, EVERYONE_200),
     "public:archive_version": ({"fiscal_year": 2024, "version": 1}, EVERYONE_200),
     "public:archive_version_item": (
         {"fiscal_year": 2024, "version": 1, "code": "1-3"},
