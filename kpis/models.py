@@ -9,6 +9,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from kpis.calculations import DEFAULT_BASELINE_FISCAL_YEAR, KpiSpec, Result, evaluate
+from priorities.models import Lineage
 from shizuoka_dx.numbers import format_number
 from shizuoka_dx.validators import validate_fiscal_year
 
@@ -115,6 +116,17 @@ class Kpi(models.Model):
     # changes how the KPI is measured from FY e keeps the old one here ("until_fiscal_year":
     # e − 1), so a year is always graded against the edition in force for it (spec_for).
     earlier_specs = models.JSONField("以前の版の定義", default=list, blank=True, editable=False)
+    lineage = models.CharField(
+        "版をまたいだ扱い",
+        max_length=10,
+        choices=Lineage.choices,
+        default=Lineage.CONTINUED,
+        help_text="計画の改訂で、このKPIを続けるか、ほかのKPIに統合・見直し・廃止したか。",
+    )
+    successor = models.ForeignKey(
+        "self", verbose_name="引き継いだKPI", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="predecessors",
+    )  # fmt: skip
     initiatives = models.ManyToManyField(
         "priorities.Initiative",
         through="KpiPlacement",

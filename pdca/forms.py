@@ -212,7 +212,7 @@ class KpiDefinitionForm(forms.ModelForm):
 
     class Meta:
         model = Kpi
-        fields = list(SPEC_FIELDS)
+        fields = [*SPEC_FIELDS, "lineage", "successor"]
         widgets = {
             "name": forms.Textarea(attrs={"rows": 2}),
             "baseline_text": forms.TextInput(),

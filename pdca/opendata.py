@@ -44,6 +44,22 @@ def kpi_json(kpi) -> dict:
         "direction": kpi.direction,
         "cumulative": kpi.cumulative,
         "pending": kpi.pending,
+        "lineage": {
+            "status": kpi.lineage,
+            "label": kpi.get_lineage_display(),
+            "successor": kpi.successor.code if kpi.successor_id else None,
+        },
+        "earlier_definitions": [
+            {
+                "edition": earlier["edition"],
+                "until_fiscal_year": earlier["until_fiscal_year"],
+                "name": earlier["definition"]["name"],
+                "baseline_text": earlier["definition"]["baseline_text"] or None,
+                "target_text": earlier["definition"]["target_text"] or None,
+                "pending": earlier["definition"].get("pending", False),
+            }
+            for earlier in kpi.earlier_specs
+        ],
         "baseline": point(kpi.baseline_value, kpi.baseline_fiscal_year, kpi.baseline_text),
         "target": {
             **point(kpi.target_value, kpi.target_fiscal_year, kpi.target_text),

@@ -45,6 +45,8 @@ class KpiView:
     target_text: str
     actuals: list[Measurement]  # oldest first
     printed_as: str = ""  # 再掲・共通… where the KPI is repeated
+    lineage: dict | None = None  # 継続・統合・見直し・廃止 and the successor's code
+    earlier: list = field(default_factory=list)  # definitions of earlier editions
 
     @property
     def pending(self) -> bool:
@@ -327,6 +329,8 @@ def kpi_from_snapshot(kpi: dict) -> KpiView:
         baseline_text=kpi["baseline"]["text"] or "",
         target_text=kpi["target"]["text"] or "",
         printed_as=kpi.get("printed_as") or "",
+        lineage=kpi.get("lineage"),
+        earlier=kpi.get("earlier_definitions") or [],
         actuals=[
             Measurement(
                 fiscal_year=actual["fiscal_year"],
@@ -465,6 +469,22 @@ def kpi_from_models(kpi, printed_as: str = "") -> KpiView:
         baseline_text=kpi.baseline_text,
         target_text=kpi.target_text,
         printed_as=printed_as,
+        lineage={
+            "status": kpi.lineage,
+            "label": kpi.get_lineage_display(),
+            "successor": kpi.successor.code if kpi.successor_id else None,
+        },
+        earlier=[
+            {
+                "edition": e["edition"],
+                "until_fiscal_year": e["until_fiscal_year"],
+                "name": e["definition"]["name"],
+                "baseline_text": e["definition"]["baseline_text"],
+                "target_text": e["definition"]["target_text"],
+                "pending": e["definition"].get("pending", False),
+            }
+            for e in kpi.earlier_specs
+        ],
         actuals=[
             Measurement(
                 fiscal_year=actual.fiscal_year,

@@ -39,6 +39,15 @@ class Plan(models.Model):
         return self.title
 
 
+class Lineage(models.TextChoices):
+    """What became of a KPI or item across editions of the plan."""
+
+    CONTINUED = "continued", "継続"
+    MERGED = "merged", "統合"
+    REVISED = "revised", "見直し"
+    RETIRED = "retired", "廃止"
+
+
 class Department(models.Model):
     name = models.CharField("課名", max_length=100, unique=True)
     members = models.ManyToManyField(
@@ -119,6 +128,13 @@ class PriorityItem(models.Model):
     departments = models.ManyToManyField(
         Department, verbose_name="所管課", related_name="items", blank=True
     )
+    lineage = models.CharField(
+        "版をまたいだ扱い", max_length=10, choices=Lineage.choices, default=Lineage.CONTINUED
+    )
+    successor = models.ForeignKey(
+        "self", verbose_name="引き継いだ重点項目", on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="predecessors",
+    )  # fmt: skip
 
     objects = PriorityItemQuerySet.as_manager()
     history = BothSidesHistory(m2m_fields=[departments])

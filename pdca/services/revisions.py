@@ -61,11 +61,11 @@ class Target:
 
 TARGETS = {
     "plan": Target("計画", Plan, ("purpose", "supplement")),
-    "item": Target("重点項目", Item, ("title",)),
+    "item": Target("重点項目", Item, ("title", "lineage", "successor")),
     "bullet": Target("現状・目指す姿・課題の記載", NarrativeBullet, ("text",)),
     "initiative": Target("主な取組", Initiative, ("name", "group", "kpi_note")),
     "roadmap": Target("ロードマップ", RoadmapEntry, ("text", "fiscal_year", "until_fiscal_year")),
-    "kpi": Target("KPI", Kpi, SPEC_FIELDS),
+    "kpi": Target("KPI", Kpi, (*SPEC_FIELDS, "lineage", "successor")),
     "system": Target(
         "業務システム（様式②）",
         System,
@@ -114,6 +114,16 @@ def describe(target: str, key: str) -> str:
         return f"KPI {key}"
     system = System.objects.filter(pk=int(key)).first()
     return f"業務システム「{system.name if system else key}」"
+
+
+def field_value(obj, name: str):
+    """A field's stored value (a foreign key as the related row's id)."""
+    return value_json(getattr(obj, obj._meta.get_field(name).attname))
+
+
+def set_field(obj, name: str, value) -> None:
+    field = obj._meta.get_field(name)
+    setattr(obj, field.attname, field.to_python(value))
 
 
 def value_json(value):
@@ -201,16 +211,18 @@ def revision_set(
     changes = [c for c in revision.changes if not (c["target"] == target and c["key"] == key)]
     proposed = [c for c in revision.changes if c["target"] == target and c["key"] == key]
     merged = {c["field"]: c["new"] for c in proposed}
-    merged.update({field: value_json(value) for field, value in values.items()})
+    merged.update(
+        {field: value_json(getattr(value, "pk", value)) for field, value in values.items()}
+    )
     for field, new in merged.items():
-        setattr(obj, field, obj._meta.get_field(field).to_python(new))
+        set_field(obj, field, new)
     try:
         obj.full_clean()
     except ValidationError as exc:
         raise RevisionRefused(" ".join(exc.messages)) from None
     fresh = spec.find(key)
     for field, new in merged.items():
-        old = value_json(getattr(fresh, field))
+        old = field_value(fresh, field)
         if old != new:
             changes.append({"target": target, "key": key, "field": field, "old": old, "new": new})
     revision.changes = changes
@@ -334,7 +346,7 @@ def revision_publish(*, revision: PlanRevision, user, seen=None, today: date | N
         if obj is None:
             raise RevisionRefused(f"{describe(target, key)}が計画に見つかりません。")
         for change in changes:
-            now = value_json(getattr(obj, change["field"]))
+            now = field_value(obj, change["field"])
             if now != change["old"]:
                 raise RevisionRefused(
                     f"{describe(target, key)}の「{spec.field_label(change['field'])}」は、改訂案を"
@@ -350,8 +362,7 @@ def revision_publish(*, revision: PlanRevision, user, seen=None, today: date | N
                 },
             ]
         for change in changes:
-            field = obj._meta.get_field(change["field"])
-            setattr(obj, change["field"], field.to_python(change["new"]))
+            set_field(obj, change["field"], change["new"])
         try:
             save_recorded(obj, user=user, reason=why)
         except ValidationError as exc:

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from kpis.models import SPEC_FIELDS, Kpi
+from kpis.models import Kpi
 from pdca import workflow
 from pdca.forms import KpiDefinitionForm, RevisionForm, TextChangeForm
 from pdca.models import PlanRevision
@@ -17,6 +17,7 @@ from pdca.services.revisions import (
     TARGETS,
     RevisionRefused,
     describe,
+    field_value,
     revision_act,
     revision_create,
     revision_drop,
@@ -38,6 +39,9 @@ def _shown(value, field=None) -> str:
     """A stored value as people read it: labels of choices, years as 令和N年度, never codes."""
     if value is None or value == "":
         return "（空欄）"
+    if field is not None and field.is_relation:
+        related = field.related_model.objects.filter(pk=value).first()
+        return str(related) if related else str(value)
     if field is not None and field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if field is not None and field.name.endswith("fiscal_year") and isinstance(value, int):
@@ -156,7 +160,10 @@ def staff_revision(request, pk):
             for c in revision.changes
             if c["target"] == "kpi" and c["key"] == kpi.code
         }
-        initial = {field: proposed.get(field, getattr(kpi, field)) for field in SPEC_FIELDS}
+        initial = {
+            field: proposed.get(field, field_value(kpi, field))
+            for field in KpiDefinitionForm.Meta.fields
+        }
         kpi_form = KpiDefinitionForm(
             request.POST if request.POST.get("step") == "kpi" else None,
             instance=Kpi.objects.get(pk=kpi.pk),
@@ -214,7 +221,7 @@ def _post(request, revision, step, kpi, kpi_form, text_form) -> str | None:
             raise RevisionRefused("KPIを選んでください。")
         if not kpi_form.is_valid():
             return None
-        values = {field: kpi_form.cleaned_data[field] for field in SPEC_FIELDS}
+        values = {field: kpi_form.cleaned_data[field] for field in KpiDefinitionForm.Meta.fields}
         revision_set(revision=revision, target="kpi", key=kpi.code, values=values, user=user,
                      seen=seen)  # fmt: skip
         return f"KPI {kpi.code} の変更を改訂案に加えました。"

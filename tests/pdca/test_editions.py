@@ -200,6 +200,7 @@ def test_the_staff_pages_walk_a_revision_from_draft_to_edition(client, dx_staff,
         "unit": "件", "direction": "increase", "baseline_text": "0件（R7）",
         "baseline_value": "0", "baseline_fiscal_year": "2025", "target_text": "3件（R8）",
         "target_value": "3", "target_fiscal_year": "2026", "target_operator": "",
+        "lineage": "continued", "successor": "",
     }  # fmt: skip
     assert client.post(url, data).status_code == 302
     page = client.get(url).content.decode()
@@ -248,3 +249,24 @@ def test_the_change_log_speaks_plain_japanese_never_codes(client, dx_staff, dx_h
     publish(draft(dx_staff, target_operator=">="), dx_staff, dx_head)
     page = client.get("/revisions/2/").content.decode()
     assert "以上" in page and "&gt;=" not in page
+
+
+def test_a_kpi_merged_by_a_revision_reads_through_its_editions(client, dx_staff, dx_head):
+    successor = Kpi.objects.get(code="1-1-K02")
+    revision = draft(dx_staff, lineage="merged", successor=successor,
+                     target_value=Decimal(400000), target_text="400,000件（R8）")  # fmt: skip
+    publish(revision, dx_staff, dx_head)
+    kpi = Kpi.objects.get(code="1-1-K01")
+    assert kpi.lineage == "merged" and kpi.successor == successor
+    document = build_document()
+    item = next(i for i in document["items"] if i["code"] == "1-1")
+    data = item["initiatives"][0]["kpis"][0]
+    assert data["lineage"] == {"status": "merged", "label": "統合", "successor": "1-1-K02"}
+    assert data["earlier_definitions"][0]["edition"] == 1
+    assert data["earlier_definitions"][0]["target_text"] == "375,000件（R8）"
+    diff = client.get("/revisions/2/").content.decode()
+    assert "統合" in diff and "1-1-K02" in diff
+    client.force_login(dx_staff)
+    page = client.get("/staff/kpis/1-1-K01/").content.decode()
+    assert "計画の改訂での扱い" in page and "引き継いだKPI：1-1-K02" in page
+    assert "第1版" in page and "令和7年度" in page and "375,000件（R8）" in page
