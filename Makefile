@@ -41,7 +41,7 @@ setup: $(STAMP) $(NODE_STAMP)
 
 run: setup
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_plan --demo
+	$(PY) manage.py load_plan --demo --keep-changed-plan
 	$(PY) manage.py create_demo_users
 	@echo "==> http://$(HOST):$(PORT)/ を開いてください（職員ログインは README.md を参照）"
 	@echo "==> バックグラウンド処理のワーカーも起動します（Ctrl+C でサーバーと一緒に止まります）"

@@ -40,6 +40,10 @@ GRADE_LABELS = {
     "-": "未測定",
 }
 GRADES = ("A", "B", "C", "D", "-")
+# A KPI the plan says is still to be defined (「…KPI指標を定める予定」): shown, never graded, and
+# not counted as unmeasured either. Its mark is not one of GRADES, so no grade count includes it.
+PENDING = "設定予定"
+GRADE_LABELS[PENDING] = "設定予定"
 
 DIRECTIONAL, THRESHOLD, STAGED = "directional", "threshold", "milestone"
 
@@ -67,6 +71,7 @@ class KpiSpec:
     cumulative: bool = False
     baseline_text: str = ""
     unit: str = ""
+    pending: bool = False  # 設定予定: the plan has not defined how it is measured yet
 
     @property
     def kind(self) -> str:
@@ -118,6 +123,8 @@ class KpiSpec:
     @property
     def description(self) -> str:
         """How the KPI is measured, in plain Japanese (the 測り方 line of the KPI page)."""
+        if self.pending:
+            return "測り方はこれから定めます（設定予定）。評価はしません"
         if self.kind == STAGED:
             stages = "・".join(f"{stage} {number(rate)}%" for stage, rate in STAGE_RATES.items())
             text = f"段階で測ります（{stages}）"
@@ -156,7 +163,11 @@ class Result:
 
     @property
     def measured(self) -> bool:
-        return self.grade != "-"
+        return self.grade not in ("-", PENDING)
+
+    @property
+    def pending(self) -> bool:
+        return self.grade == PENDING
 
     @property
     def rate_percent(self) -> Decimal | None:
@@ -178,6 +189,7 @@ class Summary:
     fiscal_year: int | None
     progress: Decimal | None
     grades: Mapping[str, int] = field(default_factory=dict)
+    pending: int = 0  # KPIs still to be defined (設定予定): neither graded nor unmeasured
 
     @property
     def unmeasured(self) -> int:
@@ -302,8 +314,16 @@ def evaluate(
     band: Decimal = DEFAULT_B_BAND,
 ) -> Result:
     """Evaluate one actual (a number, or a stage for a milestone KPI) for ``fiscal_year``."""
-    expected = expected_progress(spec, fiscal_year)
     year = era_year(fiscal_year)
+    if spec.pending:
+        return Result(
+            fiscal_year,
+            None,
+            None,
+            PENDING,
+            "KPIの測り方がまだ定められていない（設定予定）ため評価しません",
+        )
+    expected = expected_progress(spec, fiscal_year)
     if spec.kind == STAGED:
         if not stage:
             return Result(fiscal_year, None, expected, "-", f"{year}の実績が未入力です")
@@ -350,14 +370,18 @@ def summarize(results: Iterable[Result | None], fiscal_year: int | None) -> Summ
     """Roll up KPI results (None = no actual) into an item's progress and grade counts."""
     grades = dict.fromkeys(GRADES, 0)
     rates = []
+    pending = 0
     for result in results:
+        if result is not None and result.pending:
+            pending += 1
+            continue
         if result is None or not result.measured:
             grades["-"] += 1
             continue
         grades[result.grade] += 1
         rates.append(result.clamped_rate)
     progress = sum(rates, ZERO) / len(rates) if rates else None
-    return Summary(fiscal_year, progress, grades)
+    return Summary(fiscal_year, progress, grades, pending)
 
 
 def combine(summaries: Sequence[Summary]) -> Summary:
@@ -369,4 +393,5 @@ def combine(summaries: Sequence[Summary]) -> Summary:
     measured = [s.progress for s in summaries if s.progress is not None]
     progress = sum(measured, ZERO) / len(measured) if measured else None
     years = [s.fiscal_year for s in summaries if s.fiscal_year is not None]
-    return Summary(max(years) if years else None, progress, grades)
+    pending = sum(s.pending for s in summaries)
+    return Summary(max(years) if years else None, progress, grades, pending)

@@ -1,5 +1,7 @@
 """KPI definitions (効果・KPI on Form ①) and their yearly actuals."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -7,10 +9,36 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from kpis.calculations import DEFAULT_BASELINE_FISCAL_YEAR, KpiSpec, Result, evaluate
+from priorities.models import Lineage
 from shizuoka_dx.numbers import format_number
 from shizuoka_dx.validators import validate_fiscal_year
 
 DEMO_NOTICE = "デモ用の架空の実績値を含みます"
+
+# What says how a KPI is measured: a revision that changes any of these keeps the old values
+# for the years before it applies (Kpi.earlier_specs).
+SPEC_FIELDS = (
+    "name",
+    "unit",
+    "direction",
+    "cumulative",
+    "baseline_value",
+    "baseline_fiscal_year",
+    "baseline_text",
+    "target_value",
+    "target_fiscal_year",
+    "target_text",
+    "target_operator",
+    "pending",
+)
+
+
+def _json_value(value):
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _decimal(value):
+    return None if value is None else Decimal(str(value))
 
 
 class Direction(models.TextChoices):
@@ -78,6 +106,27 @@ class Kpi(models.Model):
     target_operator = models.CharField(
         "目標の条件", max_length=2, choices=Operator.choices, blank=True
     )
+    pending = models.BooleanField(
+        "設定予定",
+        default=False,
+        help_text="計画書が「KPI指標を定める予定」としているKPI。表示しますが評価せず、"
+        "未測定にも数えません。実績は入力できません。計画の改訂で測り方を定めると外れます。",
+    )
+    # The definitions of earlier editions, each valid up to a fiscal year: a revision that
+    # changes how the KPI is measured from FY e keeps the old one here ("until_fiscal_year":
+    # e − 1), so a year is always graded against the edition in force for it (spec_for).
+    earlier_specs = models.JSONField("以前の版の定義", default=list, blank=True, editable=False)
+    lineage = models.CharField(
+        "版をまたいだ扱い",
+        max_length=10,
+        choices=Lineage.choices,
+        default=Lineage.CONTINUED,
+        help_text="計画の改訂で、このKPIを続けるか、ほかのKPIに統合・見直し・廃止したか。",
+    )
+    successor = models.ForeignKey(
+        "self", verbose_name="引き継いだKPI", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="predecessors",
+    )  # fmt: skip
     initiatives = models.ManyToManyField(
         "priorities.Initiative",
         through="KpiPlacement",
@@ -110,7 +159,9 @@ class Kpi(models.Model):
 
     def clean(self):
         errors = {}
-        if self.direction != Direction.MILESTONE and self.target_value is None:
+        if self.pending:
+            pass  # 設定予定: how it is measured is not defined yet
+        elif self.direction != Direction.MILESTONE and self.target_value is None:
             errors["target_value"] = "数値で測るKPIには目標値（数値）が必要です。"
         if (
             self.direction == Direction.MAINTAIN
@@ -144,6 +195,7 @@ class Kpi(models.Model):
 
     @property
     def spec(self) -> KpiSpec:
+        """The definition of the current edition."""
         return KpiSpec(
             direction=self.direction,
             target=self.target_value,
@@ -154,12 +206,45 @@ class Kpi(models.Model):
             cumulative=self.cumulative,
             baseline_text=self.baseline_text,
             unit=self.unit,
+            pending=self.pending,
+        )
+
+    def definition(self) -> dict:
+        """The fields that say how the KPI is measured, as JSON (kept per edition)."""
+        return {name: _json_value(getattr(self, name)) for name in SPEC_FIELDS}
+
+    def edition_for(self, fiscal_year: int) -> dict | None:
+        """The earlier edition's definition in force for ``fiscal_year`` (None: the current)."""
+        for earlier in sorted(self.earlier_specs, key=lambda e: e["until_fiscal_year"]):
+            if fiscal_year <= earlier["until_fiscal_year"]:
+                return earlier
+        return None
+
+    def spec_for(self, fiscal_year: int) -> KpiSpec:
+        """The definition in force for ``fiscal_year``: a target changed by a later edition
+        changes the grade only from the year that edition applies to."""
+        earlier = self.edition_for(fiscal_year)
+        if earlier is None:
+            return self.spec
+        d = earlier["definition"]
+        return KpiSpec(
+            direction=d["direction"],
+            target=_decimal(d["target_value"]),
+            target_fiscal_year=d["target_fiscal_year"],
+            baseline=_decimal(d["baseline_value"]),
+            baseline_fiscal_year=d["baseline_fiscal_year"],
+            operator=d["target_operator"],
+            cumulative=d["cumulative"],
+            baseline_text=d["baseline_text"],
+            unit=d["unit"],
+            pending=d.get("pending", False),
         )
 
     def evaluate(self, actual: "Actual | None", *, fiscal_year: int) -> Result:
-        """The engine's verdict on ``actual`` (None: nothing entered) for ``fiscal_year``."""
+        """The engine's verdict on ``actual`` (None: nothing entered) for ``fiscal_year``,
+        against the edition in force for that year."""
         return evaluate(
-            self.spec,
+            self.spec_for(fiscal_year),
             fiscal_year=fiscal_year,
             value=actual.value if actual else None,
             stage=actual.stage if actual else "",

@@ -5,6 +5,7 @@ Callers prefetch ``actuals`` on the KPIs they pass; nothing here queries the dat
 
 from collections.abc import Iterable, Sequence
 
+from kpis.calculations import DEFAULT_BASELINE_FISCAL_YEAR as FIRST_YEAR
 from kpis.calculations import Result, Summary, summarize
 from kpis.models import Actual, Kpi
 
@@ -39,7 +40,11 @@ def results_at(
     rows = []
     for kpi in kpis:
         actual = actuals_by_year(kpi).get(fiscal_year) if fiscal_year is not None else None
-        result = kpi.evaluate(actual, fiscal_year=fiscal_year) if actual else None
+        # A KPI still to be defined (設定予定) is never graded and never counted as unmeasured.
+        spec = kpi.spec_for(fiscal_year) if fiscal_year is not None else kpi.spec
+        result = None
+        if actual or spec.pending:
+            result = kpi.evaluate(actual, fiscal_year=fiscal_year or FIRST_YEAR)
         rows.append((kpi, actual, result))
     return rows
 

@@ -16,7 +16,7 @@ def plan_items(actuals=None):
     ``actuals`` narrows the actuals shown (a published snapshot shows only approved ones).
     """
     actuals = Actual.objects.all() if actuals is None else actuals
-    placements = KpiPlacement.objects.select_related("kpi").prefetch_related(
+    placements = KpiPlacement.objects.select_related("kpi", "kpi__successor").prefetch_related(
         Prefetch("kpi__actuals", queryset=actuals.order_by("fiscal_year"))
     )
     initiatives = Initiative.objects.order_by("number").prefetch_related(

@@ -79,7 +79,11 @@ def template_rows(*, fiscal_year: int, department: str | None = None) -> list[Te
             continue
         for kpi in item_kpis(item):
             start, end = kpi.fiscal_year_window()
-            if kpi.code in rows or not start <= fiscal_year <= end:
+            if (
+                kpi.code in rows
+                or not start <= fiscal_year <= end
+                or kpi.spec_for(fiscal_year).pending  # 設定予定: nothing to enter yet
+            ):
                 continue
             previous = next(
                 (a for a in kpi.actuals.all() if a.fiscal_year == fiscal_year - 1), None

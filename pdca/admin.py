@@ -19,7 +19,7 @@ from import_export.admin import ImportExportMixin
 from kpis.admin import KpiAdmin
 from kpis.models import Actual, Kpi, KpiPlacement
 from kpis.parsing import ParsedValue
-from pdca.models import Evaluation, PublishedSnapshot
+from pdca.models import Evaluation, PublishedSnapshot, SupportCase
 from pdca.resources import ActualResource, CostRecordResource
 from pdca.services.actuals import (
     ActualChange,
@@ -40,7 +40,7 @@ from pdca.services.placements import (
 from shizuoka_dx.admin import HistoryAdmin, RecordedAdmin, TabularInline
 from shizuoka_dx.resources import FORMATS
 from systems.admin import SystemAdmin
-from systems.models import CostRecord, System, SystemPlacement
+from systems.models import CostRecord, System, SystemPlacement, SystemYear
 
 REFUSED = (ActualsRefused, CostRefused, PlacementRefused)
 
@@ -278,13 +278,15 @@ class ActualAdmin(ServiceWriteAdmin):
 @admin.register(CostRecord)
 class CostRecordAdmin(ServiceWriteAdmin):
     resource_classes = [CostRecordResource]
-    list_display = ["system", "fiscal_year", "kind", "thousand_yen", "is_demo", "entered_by"]
-    list_filter = ["fiscal_year", "kind", "is_demo"]
+    list_display = [
+        "system", "fiscal_year", "kind", "basis", "thousand_yen", "is_demo", "entered_by"
+    ]  # fmt: skip
+    list_filter = ["fiscal_year", "kind", "basis", "is_demo"]
     search_fields = ["system__name", "note"]
     list_select_related = ["system", "entered_by"]
-    fields = ["system", "fiscal_year", "kind", "thousand_yen", "note"]
+    fields = ["system", "fiscal_year", "kind", "basis", "thousand_yen", "note"]
     fields = [*fields, "change_reason", "seen_version"]
-    identity_fields = ("system", "fiscal_year", "kind")
+    identity_fields = ("system", "fiscal_year", "kind", "basis")
 
     def refusal(self, instance, user, cleaned) -> str | None:
         system = cleaned.get("system") or instance.system
@@ -307,6 +309,7 @@ class CostRecordAdmin(ServiceWriteAdmin):
             system=obj.system,
             fiscal_year=obj.fiscal_year,
             kind=obj.kind,
+            basis=obj.basis,
             thousand_yen=obj.thousand_yen,
             note=obj.note,
             user=user,
@@ -525,3 +528,29 @@ class PublishedSnapshotAdmin(ReadOnlyAdmin):
 
     list_display = ["fiscal_year", "version", "published_at", "published_by", "forced_reason"]
     exclude = ["document"]
+
+
+@admin.register(SystemYear)
+class SystemYearAdmin(ReadOnlyAdmin):
+    """Read-only: a year's Form ② is written on the system's staff page, through
+    pdca/services/costs.py (DX staff, the plan's years, the lock of an approved year)."""
+
+    list_display = ["system", "fiscal_year", "status", "is_demo", "entered_by", "staff_page"]
+    list_filter = ["fiscal_year", "status", "is_demo"]
+    search_fields = ["system__name", "effects", "issues", "actions"]
+    list_select_related = ["system", "entered_by"]
+
+    @admin.display(description="職員ページ")
+    def staff_page(self, obj):
+        url = reverse("staff:system", args=[obj.system_id])
+        return format_html('<a href="{}?year={}">職員ページで開く</a>', url, obj.fiscal_year)
+
+
+@admin.register(SupportCase)
+class SupportCaseAdmin(ReadOnlyAdmin):
+    """Read-only: support cases are entered on /staff/pmo/ through
+    pdca/services/support_cases.py (DX staff, the version seen, history)."""
+
+    list_display = ["title", "department", "category", "mode", "started_on", "stage"]
+    list_filter = ["category", "mode", "stage"]
+    search_fields = ["title", "note"]

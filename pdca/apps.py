@@ -5,7 +5,11 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 # (before the first publication) change with them. Yearly figures (actuals, cost records) are not
 # in that document, and a published page reads only its snapshot.
 PLAN_APPS = ("priorities", "kpis", "systems")
-NOT_IN_THE_PLAN_ONLY_DOCUMENT = {("kpis", "actual"), ("systems", "costrecord")}
+NOT_IN_THE_PLAN_ONLY_DOCUMENT = {
+    ("kpis", "actual"),
+    ("systems", "costrecord"),
+    ("systems", "systemyear"),
+}
 
 
 def _plan_changed(sender, **kwargs):
@@ -51,6 +55,9 @@ class PdcaConfig(AppConfig):
         post_delete.connect(
             _publication_changed, sender=snapshot, dispatch_uid="public-snapshot-del"
         )
+        # A new edition of the plan changes the public change log (/revisions/) at once.
+        edition = apps.get_model("priorities", "PlanEdition")
+        post_save.connect(_publication_changed, sender=edition, dispatch_uid="public-edition")
         for model in plan_models():
             post_save.connect(_plan_changed, sender=model, dispatch_uid=f"plan-{model._meta}")
             post_delete.connect(_plan_changed, sender=model, dispatch_uid=f"plan-del-{model._meta}")

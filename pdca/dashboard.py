@@ -126,8 +126,11 @@ def build_dashboard(
             "kpi_id", "value", "stage"
         ):
             results[kpi_id] = evaluate(
-                kpis[kpi_id].spec, fiscal_year=year, value=value, stage=stage, band=band
+                kpis[kpi_id].spec_for(year), fiscal_year=year, value=value, stage=stage, band=band
             )
+        for kpi_id, kpi in kpis.items():
+            if kpi_id not in results and kpi.spec_for(year).pending:  # 設定予定: not unmeasured
+                results[kpi_id] = evaluate(kpi.spec_for(year), fiscal_year=year, band=band)
     statuses = {
         item_id: Evaluation.Status(status).label
         for item_id, status in Evaluation.objects.filter(
@@ -153,6 +156,8 @@ def build_dashboard(
         for kpi_id in printed.get(item.pk, ()):
             kpi, result = kpis[kpi_id], results.get(kpi_id)
             rows.append((kpi, result))
+            if result is not None and result.pending:
+                continue
             if result is None:
                 item_attention.append((item, kpi, None, "この年度の実績が未入力"))
             elif result.grade in {"C", "D"}:

@@ -81,7 +81,7 @@ def load_demo_actuals(*, user) -> DemoReport:
     existing = {(a.kpi_id, a.fiscal_year): a for a in Actual.objects.all()}
     for index, kpi in enumerate(kpis):
         scenario = SCENARIOS[index % len(SCENARIOS)]
-        if scenario == "-":
+        if scenario == "-" or kpi.pending:  # 設定予定: no actual until it is defined
             continue
         for year in DEMO_YEARS:
             if kpi.baseline_fiscal_year and year < kpi.baseline_fiscal_year:
@@ -115,8 +115,8 @@ def _load_demo_costs(*, user) -> int:
     ).exclude(operating_cost_fiscal_year__isnull=True)
     for system in printed:
         for year, factor in factors.items():
-            if year < system.operating_cost_fiscal_year:
-                continue  # not yet running that year
+            if year <= system.operating_cost_fiscal_year:
+                continue  # not yet running, or the plan prints that year's figure
             if CostRecord.objects.filter(
                 system=system, fiscal_year=year, kind=CostRecord.Kind.OPERATING
             ).exists():

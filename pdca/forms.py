@@ -4,22 +4,63 @@ from pathlib import Path
 
 from django import forms
 
-from pdca.models import Evaluation
+from kpis.models import SPEC_FIELDS, Kpi
+from pdca.models import Evaluation, StepStatus, SupportCase
 from pdca.selectors import check_cycle_year
 from pdca.services.evaluations import EDITABLE_FIELDS
 from priorities import permissions
 from priorities.models import Department
 from shizuoka_dx.fiscal import FiscalYearError, parse_fiscal_year
 from shizuoka_dx.tabular import MAX_FILE_BYTES
+from systems.models import SystemYear
 
 
 class EvaluationForm(forms.ModelForm):
+    """The evaluation's texts, and this year's status of each roadmap step of the item."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     class Meta:
         model = Evaluation
         fields = list(EDITABLE_FIELDS)
         widgets = {name: forms.Textarea(attrs={"rows": 5}) for name in EDITABLE_FIELDS}
+
+    def __init__(self, *args, steps=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.steps = list(steps)  # (RoadmapEntry, label) of the item, in printed order
+        current = self.instance.roadmap_statuses or {}
+        for entry, label in self.steps:
+            saved = current.get(str(entry.pk), {})
+            self.fields[f"step_{entry.pk}_status"] = forms.ChoiceField(
+                label=f"{label} の進捗",
+                choices=[("", "未記入"), *StepStatus.choices],
+                required=False,
+                initial=saved.get("status", ""),
+            )
+            self.fields[f"step_{entry.pk}_note"] = forms.CharField(
+                label=f"{label} の補足",
+                required=False,
+                max_length=1000,
+                initial=saved.get("note", ""),
+            )
+
+    def step_fields(self):
+        return [
+            (self[f"step_{entry.pk}_status"], self[f"step_{entry.pk}_note"])
+            for entry, _label in self.steps
+        ]
+
+    def text_fields(self):
+        return [self[name] for name in EDITABLE_FIELDS]
+
+    def roadmap_statuses(self) -> dict:
+        return {
+            str(entry.pk): {
+                "status": self.cleaned_data.get(f"step_{entry.pk}_status") or "",
+                "note": self.cleaned_data.get(f"step_{entry.pk}_note") or "",
+            }
+            for entry, _label in self.steps
+        }
 
 
 class CommentForm(forms.Form):
@@ -39,6 +80,12 @@ class PublishForm(forms.Form):
     )
     # Set by the confirmation page: the first press shows what will be published.
     confirmed = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    correction_reason = forms.CharField(
+        label="訂正の理由（公表済みの年度を公表し直すとき）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="何をなぜ直したか。公開の「訂正の一覧」に、変わった値とともに載ります。",
+    )
 
     def clean_fiscal_year(self):
         try:
@@ -148,6 +195,23 @@ class RoundOpenForm(forms.Form):
         help_text="評価を書いて提出し、ほかの課長が承認するまでの期限です。" + DATE_HELP,
     )
 
+
+class SystemYearForm(forms.Form):
+    """One year's Form ② of a system: operating status and that year's texts."""
+
+    fiscal_year = forms.CharField(label="年度", max_length=20, help_text="例: 2025、R7、令和7年度")
+    status = forms.ChoiceField(label="稼働状況", choices=SystemYear.Status.choices)
+    effects = forms.CharField(
+        label="効果", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    issues = forms.CharField(label="課題", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    actions = forms.CharField(
+        label="利益最大化のために何をすべきか",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
     def clean_fiscal_year(self):
         try:
             return check_cycle_year(parse_fiscal_year(self.cleaned_data["fiscal_year"]))
@@ -236,3 +300,67 @@ class AccountForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = list(ROLES.items())
+
+
+class RevisionForm(forms.Form):
+    """A new revision of the plan: what, why, and from which year it applies."""
+
+    title = forms.CharField(label="改訂の件名", max_length=200, help_text="例: 3-1のKPIを定める")
+    reason = forms.CharField(
+        label="改訂の理由",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="公開する改訂履歴に載ります。",
+    )
+    effective_fiscal_year = forms.CharField(
+        label="適用する最初の年度",
+        max_length=20,
+        help_text="例: R8、令和8年度。この年度から新しい版で評価し、それより前の年度は前の版のままです。",
+    )
+
+    def clean_effective_fiscal_year(self):
+        try:
+            return check_cycle_year(parse_fiscal_year(self.cleaned_data["effective_fiscal_year"]))
+        except FiscalYearError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class KpiDefinitionForm(forms.ModelForm):
+    """How a KPI is measured, as a revision proposes it (never saved here: the service keeps it
+    as changes of the revision, applied when the revision is published)."""
+
+    class Meta:
+        model = Kpi
+        fields = [*SPEC_FIELDS, "lineage", "successor"]
+        widgets = {
+            "name": forms.Textarea(attrs={"rows": 2}),
+            "baseline_text": forms.TextInput(),
+            "target_text": forms.TextInput(),
+        }
+
+
+class TextChangeForm(forms.Form):
+    """A new wording for one text of the plan (a bullet, an initiative, a roadmap entry…)."""
+
+    target = forms.ChoiceField(label="変更する記載")
+    text = forms.CharField(label="新しい記載", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = choices
+
+
+class SupportCaseForm(forms.ModelForm):
+    """A PMO support case (the register of plan §5)."""
+
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = SupportCase
+        fields = ["title", "department", "category", "mode", "started_on", "ended_on", "stage",
+                  "item", "note"]  # fmt: skip
+        widgets = {
+            "started_on": forms.DateInput(attrs={"type": "date"}),
+            "ended_on": forms.DateInput(attrs={"type": "date"}),
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"started_on": "例: 2025-04-01", "ended_on": "続いているときは空欄"}

@@ -12,6 +12,8 @@ year holds the KPI's actual (the system's cost) is refused as a whole, naming th
 """
 
 import json
+import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -19,9 +21,12 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from kpis.models import Kpi, KpiPlacement
+from pdca.selectors import cycle_years
 from pdca.services import placements
+from pdca.services.revisions import ensure_first_edition
 from priorities.models import (
     Department,
     FormTool,
@@ -29,17 +34,30 @@ from priorities.models import (
     NarrativeBullet,
     Pillar,
     Plan,
+    PlanEdition,
     PriorityItem,
     RoadmapEntry,
 )
+from systems.costs import first_months
 from systems.models import CostBreakdown, System, SystemPlacement
 
 DEFAULT_DEPARTMENT = "DX推進課"
+LOADER_REASON = "計画データ（fixtures/）から読み込み"
+# The plan's own records: a change to one of them made any other way than by this loader (the
+# admin, a revision of the plan) is never overwritten by a later load (edits_since_loading).
+PLAN_MODELS = (
+    Plan, Pillar, PriorityItem, NarrativeBullet, Initiative, RoadmapEntry, FormTool, Kpi,
+    KpiPlacement, System, SystemPlacement, CostBreakdown,
+)  # fmt: skip
 DEPARTMENT_SEPARATORS = ("、", "，", ",", "／")
 
 
 class PlanLoadError(Exception):
     """A fixture is wrong; the message names the file and the place in it, in Japanese."""
+
+
+class PlanChangedSinceLoading(PlanLoadError):
+    """The plan was changed after it was loaded (the admin, a revision): loading would undo it."""
 
 
 @dataclass
@@ -53,6 +71,10 @@ class LoadReport:
     @property
     def changed(self) -> bool:
         return bool(sum(self.created.values()) + sum(self.updated.values()))
+
+    @property
+    def changed_anything(self) -> bool:
+        return self.changed or bool(sum(self.deleted.values()))
 
     def summary(self) -> str:
         def total(counter):
@@ -131,7 +153,14 @@ class _Loader:
     def record(self, obj):
         """The history says who loaded the plan, and from where."""
         obj._history_user = self.user
-        obj._change_reason = "計画データ（fixtures/）から読み込み"
+        obj._change_reason = LOADER_REASON
+
+    def set_departments(self, obj, departments: list[Department]):
+        """Set a many-to-many of departments, counted as an update when it changes."""
+        if {d.pk for d in obj.departments.all()} != {d.pk for d in departments}:
+            self.report.updated[f"{obj._meta.label}.departments"] += 1
+            self.record(obj)
+            obj.departments.set(departments)
 
     def prune(self, queryset):
         """Delete the ordered child rows the fixtures no longer have."""
@@ -169,6 +198,8 @@ class _Loader:
             "basic_policies": data.get("basic_policies", []),
             "purpose": data.get("purpose", ""),
             "supplement": data.get("supplement", ""),
+            "sections": data.get("sections", []),
+            "printed_figures": data.get("printed_figures", {}),
         }
         plan = self.sync(Plan, {"pk": plan.pk} if plan else {}, values)
         item_files = []
@@ -208,6 +239,8 @@ class _Loader:
                 "order": order,
                 "title": data["title"],
                 "has_form2": bool(data.get("has_form2")),
+                "tools_heading": data.get("tools_heading") or "",
+                "departments_text": self.printed_departments(data),
             },
         )
         for section in NarrativeBullet.Section.values:
@@ -255,9 +288,21 @@ class _Loader:
                     "system_id": linked.pk if linked else None,
                 },
             )
-            tool.departments.set(departments)
+            self.set_departments(tool, departments)
         self.prune(item.tools.filter(order__gt=len(tools)))
-        item.departments.set(owners or [self.department(DEFAULT_DEPARTMENT)])
+        if data.get("departments"):  # printed once for the whole list (2-1's 各所管課)
+            owners = [d for name in data["departments"] for d in self.departments_in(name)]
+        self.set_departments(item, owners or [self.department(DEFAULT_DEPARTMENT)])
+
+    @staticmethod
+    def printed_departments(data: dict) -> str:
+        """The departments Form ① prints for the item, in printed order ("" when none is)."""
+        names: list[str] = []
+        sources = data.get("departments") or [t.get("department") for t in data.get("tools", [])]
+        for text in sources:
+            if text and text not in names:
+                names.append(text)
+        return "、".join(names)
 
     def load_initiative(self, item: PriorityItem, data: dict, kpi_order: int) -> int:
         where = self.where
@@ -269,6 +314,7 @@ class _Loader:
                 "name": data["name"],
                 "ref": data.get("ref") or "",
                 "repeated": bool(data.get("repeated")),
+                "group": data.get("group") or "",
                 "kpi_note": data.get("kpi_note") or "",
             },
         )
@@ -336,6 +382,7 @@ class _Loader:
                 "target_fiscal_year": target.get("fiscal_year"),
                 "target_text": target.get("text") or "",
                 "target_operator": target.get("operator") or "",
+                "pending": bool(data.get("pending")),
             },
         )
 
@@ -349,9 +396,11 @@ class _Loader:
         }
 
     def costs(self, data: dict, name: str) -> dict:
+        operating = data.get("operating_cost") or {}
         return {
             **self.money(data.get("initial_cost"), "initial_cost", f"{name} の導入経費"),
-            **self.money(data.get("operating_cost"), "operating_cost", f"{name} の運用経費"),
+            **self.money(operating, "operating_cost", f"{name} の運用経費"),
+            "operating_first_year_months": first_year_months(operating.get("text") or ""),
         }
 
     def load_system(self, item: PriorityItem, position: int, data: dict) -> System:
@@ -393,6 +442,19 @@ class _Loader:
         return system
 
 
+START_MONTH = re.compile(r"R(\d+)\.(\d+)[~～〜]")
+
+
+def first_year_months(text: str) -> int | None:
+    """Months of its first year for a yearly amount that starts mid-year, from the printed
+    text: 「15,000千円／年（Ｒ８.３～）」 starts in March, the last month of FY R7 → 1."""
+    match = START_MONTH.search(unicodedata.normalize("NFKC", text))
+    if not match:
+        return None
+    months = first_months(int(match.group(2)))
+    return months if months < 12 else None
+
+
 def load_plan(*, directory: Path, user=None) -> LoadReport:
     """Load (or re-sync) the whole plan from ``directory`` in one transaction, recorded in the
     history as ``user``'s (a command passes --user or the system account)."""
@@ -400,11 +462,40 @@ def load_plan(*, directory: Path, user=None) -> LoadReport:
     loader.user = user
     try:
         with transaction.atomic():
+            edited = edits_since_loading()
             placed = placements.placed_now()
             loader.load()
+            if edited and loader.report.changed_anything:
+                raise PlanChangedSinceLoading(
+                    f"計画は読み込んだあとに変更されています（{edited}）。fixtures/ から読み込むと"
+                    "その変更を上書きしてしまうため、何も変更しませんでした。計画を変えるときは、"
+                    "職員ページの「計画の改訂」から改訂案を作ってください。"
+                )
             refusal = placements.move_refusal(placements.moves_since(placed), lock=True)
             if refusal:
                 raise PlanLoadError(f"{refusal.item.code}.json: {refusal.message}")
+            plan = Plan.objects.order_by("pk").first()
+            if plan is not None and not plan.editions.exists():
+                ensure_first_edition(plan=plan, user=user, first_fiscal_year=cycle_years()[0])
+                loader.report.created["priorities.PlanEdition"] += 1
     except KeyError as exc:
         raise PlanLoadError(f"{loader.where}: 必須の項目 {exc} がありません。") from None
     return loader.report
+
+
+def edits_since_loading() -> str | None:
+    """What changed the plan after it was loaded, in words (None: only this loader did)."""
+    edition = PlanEdition.objects.filter(number__gt=1).order_by("-number").first()
+    if edition is not None:
+        return f"計画の改訂で第{edition.number}版になっています"
+    for model in PLAN_MODELS:
+        record = (
+            model.history.exclude(history_change_reason=LOADER_REASON)
+            .order_by("-history_date")
+            .first()
+        )
+        if record is not None:
+            when = timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M")
+            why = record.history_change_reason or "理由の記録なし"
+            return f"{model._meta.verbose_name}を{when}に変更: {why}"
+    return None

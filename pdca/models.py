@@ -46,6 +46,9 @@ class Evaluation(models.Model):
     issues = models.TextField("課題", blank=True)
     countermeasures = models.TextField("対策", blank=True)
     next_plan = models.TextField("次年度の取組（PLAN・DO）", blank=True)
+    # Each roadmap step's status this year, set with the evaluation (issue 15, item 3):
+    # {"<RoadmapEntry pk>": {"status": "doing", "note": "…"}}.
+    roadmap_statuses = models.JSONField("ロードマップの進捗", default=dict, blank=True)
     return_comment = models.TextField("差し戻し・再開の理由", blank=True)
     last_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -102,6 +105,19 @@ class Evaluation(models.Model):
         return self.status in {self.Status.APPROVED, self.Status.PUBLISHED}
 
 
+class StepStatus(models.TextChoices):
+    """A roadmap step's status in a fiscal year. 予定・実施中・完了 are on track."""
+
+    PLANNED = "planned", "予定"
+    DOING = "doing", "実施中"
+    DONE = "done", "完了"
+    LATE = "late", "遅れ"
+    REVISED = "revised", "見直し"
+
+
+ON_TRACK = {StepStatus.PLANNED, StepStatus.DOING, StepStatus.DONE}
+
+
 class PublishedSnapshot(models.Model):
     """What the public sees for a fiscal year: the open-data document frozen at publication."""
 
@@ -120,8 +136,15 @@ class PublishedSnapshot(models.Model):
         related_name="+",
     )
     forced_reason = models.TextField("未承認の項目があるまま公表した理由", blank=True)
+    correction_reason = models.TextField(
+        "訂正の理由", blank=True, help_text="公表済みの年度を公表し直すとき、何をなぜ直したか。"
+    )
+    corrections = models.JSONField(
+        "前の版からの訂正", default=list, blank=True, help_text="変わった値（何が、前、後）。"
+    )
     history = HistoricalRecords(
-        excluded_fields=["document"], table_name="priorities_historicalpublishedsnapshot"
+        excluded_fields=["document", "corrections"],
+        table_name="priorities_historicalpublishedsnapshot",
     )
 
     class Meta:
@@ -137,6 +160,139 @@ class PublishedSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.fiscal_year}年度の公表（第{self.version}版）"
+
+
+class PlanRevision(models.Model):
+    """A proposed revision of the plan: a list of changes to its text, KPI definitions, roadmap
+    and systems, with the reason and the first fiscal year it applies to.
+
+    下書き ──提出──► 承認待ち ──承認──► 承認済み ──公表──► 公表済み（第N版）
+      ▲   ◄──差し戻し──┘
+    DX staff write and submit it; the head of DX (a 所管課長 of DX推進課) who neither submitted
+    it nor edited it last approves it (four eyes, as for evaluations); DX staff publish it,
+    which applies the changes through pdca/services/revisions.py and makes the next edition.
+    Each change: {"target": "kpi", "key": "3-1-K01", "field": "name", "old": …, "new": …}."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "下書き"
+        SUBMITTED = "submitted", "提出済み（承認待ち）"
+        APPROVED = "approved", "承認済み"
+        PUBLISHED = "published", "公表済み"
+
+    title = models.CharField("改訂の件名", max_length=200)
+    reason = models.TextField("改訂の理由", help_text="公開する改訂履歴に載ります。")
+    effective_fiscal_year = models.PositiveSmallIntegerField(
+        "適用する最初の年度",
+        validators=[validate_fiscal_year],
+        help_text="この年度から新しい版で評価します。それより前の年度は前の版のままです。",
+    )
+    status = models.CharField("状態", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    changes = models.JSONField("変更の内容", default=list, blank=True)
+    return_comment = models.TextField("差し戻しの理由", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="作成した人", on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="最後に編集した人", on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提出した人", on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="承認した人", on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    approved_at = models.DateTimeField("承認日時", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="公表した人", on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    published_at = models.DateTimeField("公表日時", null=True, blank=True)
+    edition = models.OneToOneField(
+        "priorities.PlanEdition", verbose_name="公表した版", on_delete=models.PROTECT,
+        null=True, blank=True, related_name="revision",
+    )  # fmt: skip
+    version = models.PositiveIntegerField("版（同時編集の確認用）", default=1)
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "計画の改訂案"
+        verbose_name_plural = "計画の改訂案"
+        ordering = ["-pk"]
+
+    def __str__(self):
+        return f"{self.title}（{self.get_status_display()}）"
+
+
+class SupportCase(models.Model):
+    """One case of the DX division's PMO support (plan §5: 伴走したシステム開発やツール導入等):
+    entered by DX staff through pdca/services/support_cases.py."""
+
+    class Category(models.TextChoices):
+        BASE = "base", "基盤"
+        TOOL = "tool", "ツール"
+        SKILLS = "skills", "育成"
+
+    class Mode(models.TextChoices):
+        ACCOMPANY = "accompany", "伴走支援"
+        SPREAD = "spread", "横展開"
+
+    class Stage(models.TextChoices):
+        PLANNING = "planning", "企画・計画"
+        EXECUTING = "executing", "遂行"
+        DONE = "done", "完了"
+        STOPPED = "stopped", "中止"
+
+    title = models.CharField("件名", max_length=200)
+    department = models.ForeignKey(
+        "priorities.Department", verbose_name="支援した課", on_delete=models.PROTECT,
+        related_name="support_cases",
+    )  # fmt: skip
+    category = models.CharField("分野", max_length=10, choices=Category.choices)
+    mode = models.CharField("支援の形", max_length=10, choices=Mode.choices)
+    started_on = models.DateField("開始日")
+    ended_on = models.DateField("終了日", null=True, blank=True)
+    stage = models.CharField("段階", max_length=10, choices=Stage.choices)
+    item = models.ForeignKey(
+        PriorityItem, verbose_name="関連する重点項目", on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="support_cases",
+    )  # fmt: skip
+    note = models.TextField("備考", blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="入力した人", on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    updated_at = models.DateTimeField("更新日時", auto_now=True)
+    version = models.PositiveIntegerField("版", default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "PMOの支援案件"
+        verbose_name_plural = "PMOの支援案件"
+        ordering = ["-started_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("started_on")),
+                name="support_case_dates_in_order",
+                violation_error_message="終了日は開始日以降にしてください。",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def active_in(self, fiscal_year: int) -> bool:
+        """Supported during the fiscal year (April to March)."""
+        from datetime import date
+
+        start, end = date(fiscal_year, 4, 1), date(fiscal_year + 1, 3, 31)
+        return self.started_on <= end and (self.ended_on is None or self.ended_on >= start)
 
 
 class PendingUpload(models.Model):

@@ -5,15 +5,17 @@ rows (``kpi_rows``) and the views and commands only render them, so the page, th
 ``export_opendata`` and the CSV can never disagree.
 """
 
+from django.conf import settings
 from django.utils import timezone
 
 from kpis.calculations import Summary, combine
 from kpis.models import DEMO_NOTICE, Direction, Operator
 from kpis.progress import evaluations, latest_year, summarize_kpis
 from kpis.selectors import item_kpis, plan_items
+from pdca.models import ON_TRACK, StepStatus
 from priorities.models import Plan
 from shizuoka_dx.numbers import plain_number
-from systems.effectiveness import effectiveness, figure_json
+from systems.effectiveness import effectiveness, figure_json, line_json
 from systems.selectors import form2_systems
 
 SCHEMA_VERSION = "1"
@@ -29,7 +31,8 @@ def summary_json(summary) -> dict:
         "progress_percent": plain_number(summary.progress_percent),
         "grades": dict(summary.grades),
         "unmeasured": summary.unmeasured,
-        "kpi_count": summary.measured + summary.unmeasured,
+        "pending": summary.pending,
+        "kpi_count": summary.measured + summary.unmeasured + summary.pending,
     }
 
 
@@ -40,6 +43,23 @@ def kpi_json(kpi) -> dict:
         "unit": kpi.unit or None,
         "direction": kpi.direction,
         "cumulative": kpi.cumulative,
+        "pending": kpi.pending,
+        "lineage": {
+            "status": kpi.lineage,
+            "label": kpi.get_lineage_display(),
+            "successor": kpi.successor.code if kpi.successor_id else None,
+        },
+        "earlier_definitions": [
+            {
+                "edition": earlier["edition"],
+                "until_fiscal_year": earlier["until_fiscal_year"],
+                "name": earlier["definition"]["name"],
+                "baseline_text": earlier["definition"]["baseline_text"] or None,
+                "target_text": earlier["definition"]["target_text"] or None,
+                "pending": earlier["definition"].get("pending", False),
+            }
+            for earlier in kpi.earlier_specs
+        ],
         "baseline": point(kpi.baseline_value, kpi.baseline_fiscal_year, kpi.baseline_text),
         "target": {
             **point(kpi.target_value, kpi.target_fiscal_year, kpi.target_text),
@@ -94,17 +114,22 @@ def system_json(system) -> dict:
             {
                 "fiscal_year": cost.fiscal_year,
                 "kind": cost.kind,
+                "basis": cost.basis,
                 "thousand_yen": plain_number(cost.thousand_yen),
+                "unit": "千円",
                 "demo": cost.is_demo,
             }
             for cost in system.costs.all()
         ],
+        "cost_lines": [line_json(line) for line in figures["lines"]],
+        "years": figures["years"],
         "effects": system.effects,
         "issues": system.issues,
         "actions": system.actions,
         "unit_kpi": system.unit_kpi.code if system.unit_kpi else None,
         "cost_effectiveness": {
             "total_thousand_yen": figure_json(figures["total"]),
+            "budgets": figures["budgets"],
             "yen_per_unit": [
                 {"fiscal_year": year, **figure_json(figure)} for year, figure in figures["per_unit"]
             ],
@@ -120,6 +145,7 @@ def unpublished_summary_json(fiscal_year, kpi_count: int) -> dict:
         "progress_percent": None,
         "grades": {},
         "unmeasured": 0,
+        "pending": 0,
         "kpi_count": kpi_count,
         "published": False,
     }
@@ -127,7 +153,36 @@ def unpublished_summary_json(fiscal_year, kpi_count: int) -> dict:
 
 def year_summary(summary: Summary, fiscal_year) -> Summary:
     """A roll-up stated for the page's year even when none of its items has a figure then."""
-    return Summary(fiscal_year, summary.progress, summary.grades)
+    return Summary(fiscal_year, summary.progress, summary.grades, summary.pending)
+
+
+def step_status(evaluation, entry) -> dict | None:
+    """A roadmap step's status in the evaluation's year (None: not recorded)."""
+    if evaluation is None:
+        return None
+    saved = (evaluation.roadmap_statuses or {}).get(str(entry.pk))
+    if not saved:
+        return None
+    return {
+        "fiscal_year": evaluation.fiscal_year,
+        "status": saved["status"],
+        "label": StepStatus(saved["status"]).label,
+        "note": saved.get("note") or "",
+    }
+
+
+def roadmap_progress(evaluation) -> dict | None:
+    """How many of the item's roadmap steps are on track (予定・実施中・完了) in the year."""
+    if evaluation is None or not evaluation.roadmap_statuses:
+        return None
+    statuses = [saved["status"] for saved in evaluation.roadmap_statuses.values()]
+    return {
+        "fiscal_year": evaluation.fiscal_year,
+        "recorded": len(statuses),
+        "on_track": sum(status in ON_TRACK for status in statuses),
+        "late": statuses.count(StepStatus.LATE),
+        "revised": statuses.count(StepStatus.REVISED),
+    }
 
 
 def evaluation_json(evaluation) -> dict:
@@ -144,6 +199,31 @@ def evaluation_json(evaluation) -> dict:
     }
 
 
+def publisher_json() -> dict:
+    """Who publishes the data and under which licence (the Digital Agency's rules for
+    machine-readable administrative data: the municipality's code, its name, the licence)."""
+    return {
+        "publisher": {
+            "municipality_code": settings.OPENDATA_MUNICIPALITY_CODE,
+            "municipality_name": settings.OPENDATA_MUNICIPALITY_NAME,
+        },
+        "license": {"name": settings.OPENDATA_LICENSE, "url": settings.OPENDATA_LICENSE_URL},
+    }
+
+
+def edition_json(edition) -> dict | None:
+    """The edition a document was built from (number, date, reason, first year it applies to)."""
+    if edition is None:
+        return None
+    return {
+        "number": edition.number,
+        "date": edition.date_text,
+        "published_on": edition.published_on.isoformat() if edition.published_on else None,
+        "effective_fiscal_year": edition.effective_fiscal_year,
+        "reason": edition.reason,
+    }
+
+
 def build_document(
     *,
     published_fiscal_year: int | None = None,
@@ -151,6 +231,7 @@ def build_document(
     costs=None,
     evaluations=None,
     unpublished_items=(),
+    edition: dict | None = None,
 ) -> dict:
     """The whole open-data document: live data, or what a publication shows.
 
@@ -165,6 +246,8 @@ def build_document(
     counts in both, so the plan's counts are the sum of its pillars').
     """
     plan = Plan.objects.order_by("pk").first()
+    if edition is None and plan is not None:
+        edition = edition_json(plan.editions.order_by("-number").first())
     items = list(plan_items(actuals))
     year = published_fiscal_year
     if year is None:
@@ -195,6 +278,8 @@ def build_document(
                 "pillar": item.pillar.number,
                 "has_form2": item.has_form2,
                 "departments": [d.name for d in item.departments.all()],
+                "printed_departments": item.departments_text or None,
+                "tools_heading": item.tools_heading or None,
                 "as_is": item.narrative("as_is"),
                 "to_be": item.narrative("to_be"),
                 "gap": item.narrative("gap"),
@@ -214,6 +299,7 @@ def build_document(
                         "name": initiative.name,
                         "ref": initiative.ref or None,
                         "repeated": initiative.repeated,
+                        "group": initiative.group or None,
                         "kpi_note": initiative.kpi_note or None,
                         "roadmap": [
                             {
@@ -222,6 +308,7 @@ def build_document(
                                 "text": entry.text,
                                 "year_inferred": entry.year_inferred,
                                 "year_note": entry.year_note or None,
+                                "status": step_status(evaluation_by_item.get(item.pk), entry),
                             }
                             for entry in initiative.roadmap.all()
                         ],
@@ -233,6 +320,7 @@ def build_document(
                     for initiative in item.initiatives.all()
                 ],
                 "summary": summary_entry,
+                "roadmap_progress": roadmap_progress(evaluation_by_item.get(item.pk)),
                 **(
                     {"evaluation": evaluation_json(evaluation_by_item[item.pk])}
                     if item.pk in evaluation_by_item
@@ -247,17 +335,29 @@ def build_document(
         pillar["summary"] = summary_json(pillar_summary)
         pillar["summary"]["unpublished_items"] = [c for c in pillar["items"] if c in unpublished]
     overall = year_summary(combine(pillar_summaries), year)
-    systems = [system_json(system) for system in form2_systems(actuals, costs)]
+    # Each year's Form ② (status, texts) is public only with a publication that covers it.
+    through_year = published_fiscal_year
+    if through_year is None and costs is not None:
+        through_year = 0  # the plan-only document: no yearly records
+    systems = [
+        system_json(system) for system in form2_systems(actuals, costs, through_year=through_year)
+    ]
     has_demo = has_demo or any(c["demo"] for s in systems for c in s["costs"])
+    has_demo = has_demo or any(y["demo"] for s in systems for y in s["years"])
     document = {
         "schema_version": SCHEMA_VERSION,
         "generated_at": timezone.localtime().isoformat(timespec="seconds"),
+        **publisher_json(),
         "published_fiscal_year": published_fiscal_year,
         "plan": {
             "title": plan.title if plan else "",
             "established": plan.established if plan else "",
             "basic_policies": plan.basic_policies if plan else [],
+            "purpose": plan.purpose if plan else "",
+            "supplement": plan.supplement if plan else "",
+            "sections": plan.sections if plan else [],
         },
+        "edition": edition,
         "pillars": list(pillars.values()),
         "items": item_entries,
         "systems": systems,
@@ -298,11 +398,26 @@ CSV_HEADER = [
     "評価",
     "評価の理由",
     "デモ用の架空の値",
+    # Metadata on every row (one header row, no merged cells: machine-readable open data).
+    "全国地方公共団体コード",
+    "地方公共団体名",
+    "計画の版",
+    "ライセンス",
+    "データ作成日時",
 ]
 
 
 def kpi_rows(document: dict):
     """One row per KPI (where it is first printed), from the open-data document."""
+    publisher = document.get("publisher") or publisher_json()["publisher"]
+    edition = document.get("edition")
+    metadata = [
+        publisher["municipality_code"],
+        publisher["municipality_name"],
+        f"第{edition['number']}版（{edition['date']}）" if edition else "",
+        (document.get("license") or publisher_json()["license"])["name"],
+        document.get("published_at") or document.get("generated_at") or "",
+    ]
     seen = set()
     for item in document["items"]:
         for initiative in item["initiatives"]:
@@ -332,4 +447,5 @@ def kpi_rows(document: dict):
                     latest["grade"] if latest else "",
                     latest["reason"] if latest else "",
                     ("はい" if latest["demo"] else "") if latest else "",
+                    *metadata,
                 ]

@@ -46,6 +46,13 @@ class KpiView:
     target_text: str
     actuals: list[Measurement]  # oldest first
     printed_as: str = ""  # 再掲・共通… where the KPI is repeated
+    lineage: dict | None = None  # 継続・統合・見直し・廃止 and the successor's code
+    earlier: list = field(default_factory=list)  # definitions of earlier editions
+
+    @property
+    def pending(self) -> bool:
+        """設定予定: the plan has not defined how it is measured yet (never graded)."""
+        return self.spec.pending
 
     @property
     def operator_label(self) -> str:
@@ -71,6 +78,7 @@ class RoadmapSpan:
     text: str
     year_inferred: bool = False  # the year is a reading of the plan's text, not printed
     year_note: str = ""  # why it was read so, where the reading has a reason of its own
+    status: dict | None = None  # this year's status from the published evaluation
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,7 @@ class InitiativeView:
     kpi_note: str
     roadmap: list[RoadmapSpan]
     kpis: list[KpiView]
+    group: str = ""  # a heading printed over several initiatives
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,7 @@ class RoadmapCell:
     unknown: bool = False  # the entry's FY is not known: it fills the row
     inferred: bool = False  # its FY is a reading (「推定」)
     note: int | None = None  # the number of its own note under the table
+    status: dict | None = None  # the step's status in the published year
 
 
 @dataclass(frozen=True)
@@ -212,6 +222,8 @@ class SystemCard:
     actions: str
     total_formula: str
     per_unit_formulas: list[str]
+    budgets: list[str] = field(default_factory=list)  # budget lines, not in the total
+    years: list[dict] = field(default_factory=list)  # Form ② by year (status, budget, actual…)
 
 
 @dataclass(frozen=True)
@@ -253,6 +265,9 @@ class ItemPage:
     tools: list[ToolView]
     systems: list[SystemCard]
     evaluation: PublishedEvaluation | None = None
+    printed_departments: str = ""  # as Form ① prints them; "" when it prints none
+    tools_heading: str = ""
+    roadmap_progress: dict | None = None  # steps on track in the published year
     fiscal_year: int | None = None  # the page's year: every roll-up on it is of this year
     published: bool = True  # False: the item was not approved when its year was published
 
@@ -314,7 +329,7 @@ def roadmap_rows(
     for span in spans:
         start, end = span.fiscal_year, span.until_fiscal_year or span.fiscal_year
         if start is None or start not in years:
-            rows.append([RoadmapCell(span.text, len(years), unknown=True)])
+            rows.append([RoadmapCell(span.text, len(years), unknown=True, status=span.status)])
             continue
         end = min(end, years[-1])
         before = years.index(start)
@@ -328,6 +343,7 @@ def roadmap_rows(
                 years.index(end) - before + 1,
                 inferred=span.year_inferred,
                 note=notes.get(id(span)),
+                status=span.status,
             )
         )
         if after:
@@ -360,6 +376,8 @@ def kpi_table(
             ]
             current = None if fiscal_year in hidden else by_year.get(fiscal_year)
             rows.append(KpiRow(initiative, kpi, cells, current))
+        if initiative.kpis and initiative.kpi_note:  # a printed remark about its KPIs
+            rows.append(KpiRow(initiative, None))
     return rows
 
 
@@ -421,6 +439,7 @@ def spec_from_snapshot(kpi: dict) -> KpiSpec:
         cumulative=kpi["cumulative"],
         baseline_text=baseline["text"] or "",
         unit=kpi["unit"] or "",
+        pending=kpi.get("pending", False),
     )
 
 
@@ -433,6 +452,8 @@ def kpi_from_snapshot(kpi: dict) -> KpiView:
         baseline_text=kpi["baseline"]["text"] or "",
         target_text=kpi["target"]["text"] or "",
         printed_as=kpi.get("printed_as") or "",
+        lineage=kpi.get("lineage"),
+        earlier=kpi.get("earlier_definitions") or [],
         actuals=[
             Measurement(
                 fiscal_year=actual["fiscal_year"],
@@ -482,6 +503,8 @@ def system_from_snapshot(system: dict) -> SystemCard:
         actions=system["actions"],
         total_formula=effectiveness["total_thousand_yen"]["formula"],
         per_unit_formulas=[figure["formula"] for figure in effectiveness["yen_per_unit"]],
+        budgets=effectiveness.get("budgets", []),
+        years=system.get("years", []),
     )
 
 
@@ -500,8 +523,14 @@ def item_from_snapshot(document: dict, code: str) -> ItemPage | None:
         title=item["title"],
         pillar=PillarView(pillar["number"], pillar["title"]),
         departments=item["departments"],
+        printed_departments=item.get("printed_departments") or "",
+        roadmap_progress=item.get("roadmap_progress"),
+        tools_heading=item.get("tools_heading") or "",
         summary=Summary(
-            summary["fiscal_year"], _decimal(summary["progress_percent"]), summary["grades"]
+            summary["fiscal_year"],
+            _decimal(summary["progress_percent"]),
+            summary["grades"],
+            summary.get("pending", 0),
         ),
         as_is=item["as_is"],
         to_be=item["to_be"],
@@ -512,6 +541,7 @@ def item_from_snapshot(document: dict, code: str) -> ItemPage | None:
                 name=initiative["name"],
                 ref=initiative["ref"] or "",
                 repeated=initiative["repeated"],
+                group=initiative.get("group") or "",
                 kpi_note=initiative["kpi_note"] or "",
                 roadmap=[
                     RoadmapSpan(
@@ -520,6 +550,7 @@ def item_from_snapshot(document: dict, code: str) -> ItemPage | None:
                         entry["text"],
                         entry.get("year_inferred", False),
                         entry.get("year_note") or "",
+                        entry.get("status"),
                     )
                     for entry in initiative["roadmap"]
                 ],
@@ -565,6 +596,22 @@ def kpi_from_models(kpi, printed_as: str = "") -> KpiView:
         baseline_text=kpi.baseline_text,
         target_text=kpi.target_text,
         printed_as=printed_as,
+        lineage={
+            "status": kpi.lineage,
+            "label": kpi.get_lineage_display(),
+            "successor": kpi.successor.code if kpi.successor_id else None,
+        },
+        earlier=[
+            {
+                "edition": e["edition"],
+                "until_fiscal_year": e["until_fiscal_year"],
+                "name": e["definition"]["name"],
+                "baseline_text": e["definition"]["baseline_text"],
+                "target_text": e["definition"]["target_text"],
+                "pending": e["definition"].get("pending", False),
+            }
+            for e in kpi.earlier_specs
+        ],
         actuals=[
             Measurement(
                 fiscal_year=actual.fiscal_year,
@@ -607,6 +654,8 @@ def system_from_models(system) -> SystemCard:
         actions=system.actions,
         total_formula=figures["total"].formula,
         per_unit_formulas=[figure.formula for _year, figure in figures["per_unit"]],
+        budgets=figures["budgets"],
+        years=figures["years"],
     )
 
 
@@ -619,6 +668,8 @@ def item_from_models(item, *, systems, entry_years: set[int], actual_years) -> I
         title=item.title,
         pillar=PillarView(item.pillar.number, item.pillar.title),
         departments=[department.name for department in item.departments.all()],
+        printed_departments=item.departments_text,
+        tools_heading=item.tools_heading,
         summary=summarize_kpis(item_kpis(item)),
         as_is=item.narrative("as_is"),
         to_be=item.narrative("to_be"),
@@ -629,6 +680,7 @@ def item_from_models(item, *, systems, entry_years: set[int], actual_years) -> I
                 name=initiative.name,
                 ref=initiative.ref,
                 repeated=initiative.repeated,
+                group=initiative.group,
                 kpi_note=initiative.kpi_note,
                 roadmap=[
                     RoadmapSpan(

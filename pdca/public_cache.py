@@ -49,6 +49,7 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response
 
 from pdca.models import PublishedSnapshot
+from priorities.models import PlanEdition
 
 PREFIX = "public-page"
 # How long a process trusts the publication state (and plan token) it last read, in seconds.
@@ -168,12 +169,17 @@ def _key(name: str, database: str | None = None) -> str:
 
 
 def publication_state_in_database() -> str:
-    """One query: the number of snapshots, the newest id and publication time."""
+    """One query: the number of snapshots, the newest id and publication time, and the plan's
+    newest edition (publishing a revision of the plan changes /revisions/ and /editions/)."""
     table = connection.ops.quote_name(PublishedSnapshot._meta.db_table)
+    editions = connection.ops.quote_name(PlanEdition._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), MAX(id), MAX(published_at) FROM {table}")
-        count, newest, published_at = cursor.fetchone()
-    return f"published:{count}:{newest}:{published_at}" if count else "none"
+        cursor.execute(
+            f"SELECT COUNT(*), MAX(id), MAX(published_at), "
+            f"(SELECT MAX(number) FROM {editions}) FROM {table}"
+        )
+        count, newest, published_at, edition = cursor.fetchone()
+    return f"published:{count}:{newest}:{published_at}:e{edition}" if count else "none"
 
 
 def _read() -> _Known:

@@ -121,15 +121,32 @@ class CostRecordResource(SafeResource):
 
     class Meta:
         model = CostRecord
-        import_id_fields = ["system", "fiscal_year", "kind"]
-        fields = ["system", "fiscal_year", "kind", "thousand_yen", "note", "is_demo", "version"]
+        import_id_fields = ["system", "fiscal_year", "kind", "basis"]
+        fields = [
+            "system", "fiscal_year", "kind", "basis", "thousand_yen", "note", "is_demo", "version"
+        ]  # fmt: skip
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
 
+    def before_import(self, dataset, **kwargs):
+        """A file from before budgets and actuals were told apart has no ``basis`` column: its
+        figures are actuals (決算), as they were then."""
+        if dataset.headers and "basis" not in dataset.headers:
+            dataset.append_col([CostRecord.Basis.ACTUAL] * len(dataset), header="basis")
+        return super().before_import(dataset, **kwargs)
+
+    def before_import_row(self, row, **kwargs):
+        if not str(row.get("basis") or "").strip():
+            row["basis"] = CostRecord.Basis.ACTUAL
+        return super().before_import_row(row, **kwargs)
+
     def save_instance(self, instance, is_create, row, **kwargs):
         current = CostRecord.objects.filter(
-            system=instance.system, fiscal_year=instance.fiscal_year, kind=instance.kind
+            system=instance.system,
+            fiscal_year=instance.fiscal_year,
+            kind=instance.kind,
+            basis=instance.basis,
         ).first()
         shown = (
             f"{instance.system.name} の{format_fiscal_year(instance.fiscal_year)}の"
@@ -143,6 +160,7 @@ class CostRecordResource(SafeResource):
                 system=instance.system,
                 fiscal_year=instance.fiscal_year,
                 kind=instance.kind,
+                basis=instance.basis,
                 thousand_yen=instance.thousand_yen,
                 note=instance.note or "",
                 user=kwargs.get("user"),

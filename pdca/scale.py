@@ -350,7 +350,7 @@ def actual_for(
     """A made-up (value, stage) for ``kpi`` in ``year`` (None: left out, as a share ``missing``
     of R8's figures are)."""
     start, end = kpi.fiscal_year_window()
-    if not start <= year <= end:
+    if not start <= year <= end or kpi.spec_for(year).pending:
         return None
     if year == OPEN_YEAR and rng.random() < missing:
         return None  # a few figures not in yet: the dashboard lists them

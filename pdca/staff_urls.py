@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pdca.views import excel, jobs, kpis, staff, systems, users
+from pdca.views import excel, jobs, kpis, pmo, revisions, staff, systems, users
 from pdca.views import round as round_views
 
 # Everything that needs a login, or changes data, lives under /staff/ (or /admin/).
@@ -56,4 +56,9 @@ urlpatterns = [
     path("users/invite/", users.user_invite, name="user_invite"),
     path("users/<int:pk>/", users.user_edit, name="user_edit"),
     path("users/<int:pk>/invitation/", users.user_resend, name="user_resend"),
+    path("pmo/", pmo.staff_register, name="pmo"),
+    path("pmo/new/", pmo.staff_case, name="pmo_new"),
+    path("pmo/<int:pk>/", pmo.staff_case, name="pmo_case"),
+    path("revisions/", revisions.staff_revisions, name="revisions"),
+    path("revisions/<int:pk>/", revisions.staff_revision, name="revision"),
 ]

@@ -82,7 +82,10 @@ def publish_year(job: BackgroundJob, progress: Progress) -> Outcome:
     progress.stage(f"{format_fiscal_year(year)}の公表する内容を作っています")
     try:
         snapshot = publication.publish_fiscal_year(
-            fiscal_year=year, user=job.user, force_reason=job.params.get("force_reason", "")
+            fiscal_year=year,
+            user=job.user,
+            force_reason=job.params.get("force_reason", ""),
+            correction_reason=job.params.get("correction_reason", ""),
         )
     except publication.PublishBlocked as exc:
         blocked = [{"code": item.code, "title": item.title} for item in exc.unapproved]

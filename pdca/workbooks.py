@@ -516,7 +516,8 @@ def write_form2(
         sheet.put(2, None)
         sheet.put(3, format_fiscal_year(cost["fiscal_year"]))
         sheet.put(4, cost["thousand_yen"], align=_right(cost["thousand_yen"]))
-        sheet.put(5, "導入経費" if cost["kind"] == "initial" else "運用経費")
+        kind = "導入経費" if cost["kind"] == "initial" else "運用経費"
+        sheet.put(5, f"{kind}（{'予算' if cost.get('basis') == 'budget' else '決算'}）")
         sheet.put(6, "デモ用の架空の値" if cost["demo"] else None)
         sheet.next()
 
@@ -526,6 +527,24 @@ def write_form2(
         [("効果", system["effects"] or "－"), ("課題", system["issues"] or "－")],
     )
     block("ACT", "■利益最大化のために何をすべきか", [(None, system["actions"] or "－")])
+    years = [y for y in system.get("years", []) if y["fiscal_year"] <= fiscal_year]
+    if years:
+        sheet.put(1, "年度別", rows=len(years) + 1, font=BOLD, fill=PDCA_FILL, align=CENTER)
+        for column, heading in enumerate(
+            ("年度・稼働状況", "予算", "決算（実績）", "効果", "課題・利益最大化"), 2
+        ):
+            sheet.put(column, heading, font=BOLD, fill=LABEL_FILL, align=CENTER)
+        sheet.next()
+        for year in years:
+            demo = "（デモ）" if year["demo"] else ""
+            sheet.put(
+                2, f"{format_fiscal_year(year['fiscal_year'])}{demo}\n{year['status'] or '－'}"
+            )
+            sheet.put(3, "\n".join(year["budget"]) or "－")
+            sheet.put(4, "\n".join(year["actual"]) or "－")
+            sheet.put(5, year["effects"] or "－")
+            sheet.put(6, "\n".join(t for t in (year["issues"], year["actions"]) if t) or "－")
+            sheet.next()
     sheet.next()
 
     # 費用対効果: the document's figures, each with the formula that produced it.
@@ -546,7 +565,7 @@ def write_form2(
     sheet.next()
     total = effectiveness["total_thousand_yen"]
     sheet.put(1, None)
-    sheet.put(2, "総費用（千円）", font=BOLD)
+    sheet.put(2, "総費用（千円）\n決算のみ", font=BOLD)
     sheet.put(3, "記録のある全年度")
     sheet.put(
         4, total["value"] if total["value"] is not None else "－", align=_right(total["value"])
@@ -564,6 +583,11 @@ def write_form2(
         value = figure["value"]
         sheet.put(4, value if value is not None else "－", align=_right(value))
         sheet.put(5, figure["formula"], span=last - 4)
+        sheet.next()
+    if effectiveness.get("budgets"):
+        sheet.put(1, None)
+        sheet.put(2, "予算・予定額（千円）\n総費用に含めません", font=BOLD)
+        sheet.put(3, "\n".join(effectiveness["budgets"]), span=last - 2)
         sheet.next()
     if not per_unit:
         sheet.put(1, None)

@@ -19,7 +19,7 @@ shows exactly the actions ``allowed`` returns, and says why the others are not o
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pdca.models import Evaluation
+from pdca.models import Evaluation, PlanRevision
 from priorities import permissions
 
 Status = Evaluation.Status
@@ -118,3 +118,65 @@ def approvers(evaluation, users) -> list:
     if evaluation.status != Status.SUBMITTED:
         return []
     return [user for user in users if refusal(user, evaluation, Action.APPROVE) is None]
+
+
+# ---- revisions of the plan (editions) -----------------------------------------------------
+#
+#     下書き ──提出──► 承認待ち ──承認──► 承認済み ──公表──► 公表済み（第N版）
+#       ▲   ◄──差し戻し──┘
+#
+# - edit, submit: DX staff;
+# - approve: the head of DX (a 所管課長 of DX推進課) who neither submitted it nor edited it last;
+# - send back: the head of DX or DX staff, while it waits for approval (a reason is required);
+# - publish: DX staff, once approved: the changes are applied and the next edition is made.
+
+RevisionStatus = PlanRevision.Status
+
+REVISION_TRANSITIONS = [
+    Transition(RevisionStatus.DRAFT, Action.EDIT, RevisionStatus.DRAFT),
+    Transition(RevisionStatus.DRAFT, Action.SUBMIT, RevisionStatus.SUBMITTED),
+    Transition(RevisionStatus.SUBMITTED, Action.APPROVE, RevisionStatus.APPROVED),
+    Transition(RevisionStatus.SUBMITTED, Action.RETURN, RevisionStatus.DRAFT, needs_reason=True),
+    Transition(RevisionStatus.APPROVED, Action.PUBLISH, RevisionStatus.PUBLISHED),
+]
+_REVISION_BY_KEY = {(t.source, t.action): t for t in REVISION_TRANSITIONS}
+
+
+def revision_transition(status: str, action: Action) -> Transition | None:
+    return _REVISION_BY_KEY.get((RevisionStatus(status), action))
+
+
+def revision_refusal(user, revision, action: Action) -> str | None:
+    """Why ``user`` may not take ``action`` on the plan's ``revision`` now (None: they may)."""
+    if revision_transition(revision.status, action) is None:
+        return (
+            f"この改訂案は「{revision.get_status_display()}」のため、"
+            f"{ACTION_LABELS[action]}できません。"
+        )
+    if action in (Action.EDIT, Action.SUBMIT, Action.PUBLISH):
+        if not permissions.is_dx_staff(user):
+            return f"計画の改訂案を{ACTION_LABELS[action]}できるのはDX推進課の職員です。"
+        return None
+    if action == Action.APPROVE:
+        if not permissions.is_head_of_dx(user):
+            return "計画の改訂を承認できるのは、DX推進課の課長です。"
+        if revision.submitted_by_id == user.pk:
+            return "提出した人は承認できません。DX推進課のほかの課長に承認を依頼してください。"
+        if revision.last_edited_by_id == user.pk:
+            return (
+                "最後に編集した人は承認できません。DX推進課のほかの課長に承認を依頼してください。"
+            )
+        return None
+    if action == Action.RETURN:
+        if not (permissions.is_head_of_dx(user) or permissions.is_dx_staff(user)):
+            return "差し戻しできるのは、DX推進課の課長と職員です。"
+        return None
+    return f"計画の改訂案は{ACTION_LABELS[action]}できません。"
+
+
+def revision_allowed(user, revision) -> set[Action]:
+    return {
+        t.action
+        for t in REVISION_TRANSITIONS
+        if t.source == revision.status and revision_refusal(user, revision, t.action) is None
+    }

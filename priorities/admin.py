@@ -87,6 +87,9 @@ class PriorityItemAdmin(ReadableHistoryAdmin):
     list_filter = ["pillar", "has_form2", "departments"]
     search_fields = ["code", "title", "bullets__text"]
     filter_horizontal = ["departments"]
+    # What becomes of an item across editions is decided by a revision of the plan
+    # (/staff/revisions/, pdca/services/revisions.py), not here.
+    readonly_fields = ["lineage", "successor"]
     inlines = [NarrativeBulletInline, InitiativeInline, FormToolInline]
 
     def get_queryset(self, request):

@@ -17,6 +17,18 @@ class Plan(models.Model):
     basic_policies = models.JSONField("基本方針", default=list, blank=True)
     purpose = models.TextField("策定の目的", blank=True)
     supplement = models.TextField("全庁的な取組（補足）", blank=True)
+    printed_figures = models.JSONField(
+        "計画書に印字された実績",
+        default=dict,
+        blank=True,
+        help_text="例: 伴走支援の件数 33件（令和６年度実績）。登録した件数の横に示します。",
+    )
+    sections = models.JSONField(
+        "計画の本文（章ごと）",
+        default=list,
+        blank=True,
+        help_text="1〜3章と5章の本文を、計画の順に（見出し・段落・表）。4章は重点項目です。",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -25,6 +37,15 @@ class Plan(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Lineage(models.TextChoices):
+    """What became of a KPI or item across editions of the plan."""
+
+    CONTINUED = "continued", "継続"
+    MERGED = "merged", "統合"
+    REVISED = "revised", "見直し"
+    RETIRED = "retired", "廃止"
 
 
 class Department(models.Model):
@@ -96,9 +117,28 @@ class PriorityItem(models.Model):
     order = models.PositiveSmallIntegerField("柱の中での順番")
     title = models.CharField("重点項目名", max_length=200)
     has_form2 = models.BooleanField("様式②あり", default=False)
+    tools_heading = models.CharField(
+        "主な業務システムの見出し（印字どおり）",
+        max_length=200,
+        blank=True,
+        help_text="例: 標準化対象各業務システム（各所管課）",
+    )
+    departments_text = models.CharField(
+        "所管課（印字どおり）",
+        max_length=300,
+        blank=True,
+        help_text="様式①に印字された所管課。印字がない項目は空欄（公開ページに所管を出しません）。",
+    )
     departments = models.ManyToManyField(
         Department, verbose_name="所管課", related_name="items", blank=True
     )
+    lineage = models.CharField(
+        "版をまたいだ扱い", max_length=10, choices=Lineage.choices, default=Lineage.CONTINUED
+    )
+    successor = models.ForeignKey(
+        "self", verbose_name="引き継いだ重点項目", on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="predecessors",
+    )  # fmt: skip
 
     objects = PriorityItemQuerySet.as_manager()
     history = BothSidesHistory(m2m_fields=[departments])
@@ -167,6 +207,12 @@ class Initiative(models.Model):
     name = models.CharField("取組名", max_length=200)
     ref = models.CharField("推進プランの番号", max_length=20, blank=True, help_text="例: 1-1-2")
     repeated = models.BooleanField("再掲", default=False)
+    group = models.CharField(
+        "取組のまとまり（印字どおり）",
+        max_length=200,
+        blank=True,
+        help_text="複数の取組の上に印字された見出し。例: 区役所窓口改革推進事業",
+    )
     kpi_note = models.TextField("KPIについての記載（省略の理由など）", blank=True)
     history = HistoricalRecords()
 
@@ -256,3 +302,43 @@ class FormTool(models.Model):
 
     def __str__(self):
         return f"{self.label}{self.name}"
+
+
+class PlanEdition(models.Model):
+    """One published edition of the plan (第N版): the plan's text as it stood then.
+
+    The seed is edition 1 (令和7年3月, 策定). A revision (pdca: ``PlanRevision``) proposed by DX
+    staff and approved by the head of DX becomes the next edition when it is published; its
+    ``document`` keeps the whole plan as that edition reads, so earlier editions stay readable.
+    A KPI is graded, year by year, against the edition in force for that year
+    (``effective_fiscal_year``; ``Kpi.spec_for``)."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="editions")
+    number = models.PositiveSmallIntegerField("版")
+    date_text = models.CharField("改訂日（表示）", max_length=50, help_text="例: 令和７年３月")
+    published_on = models.DateField("改訂日")
+    effective_fiscal_year = models.PositiveSmallIntegerField(
+        "適用する最初の年度", validators=[validate_fiscal_year]
+    )
+    reason = models.TextField("改訂の理由")
+    document = models.JSONField("この版の計画（全文）", default=dict)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="公表した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField("公表日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "計画の版"
+        verbose_name_plural = "計画の版"
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="unique_edition_number")
+        ]
+
+    def __str__(self):
+        return f"第{self.number}版（{self.date_text}）"

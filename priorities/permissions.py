@@ -77,3 +77,17 @@ def can_manage_round(user) -> bool:
 def can_manage_users(user) -> bool:
     """Invite department heads, assign their departments, deactivate leavers: DX staff."""
     return is_dx_staff(user)
+
+
+DX_DEPARTMENT = "DX推進課"
+
+
+def is_head_of_dx(user) -> bool:
+    """The head of DX: a 所管課長 who belongs to DX推進課. Approves revisions of the plan."""
+    if not is_department_head(user):
+        return False
+    cache = getattr(user, "_dx_head_cache", None)
+    if cache is None:
+        cache = user.departments.filter(name=DX_DEPARTMENT).exists()
+        user._dx_head_cache = cache
+    return cache

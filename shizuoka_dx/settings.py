@@ -291,6 +291,15 @@ ACHIEVEMENT_B_BAND = env_decimal(
     meaning="B（概ね順調）とする達成率の、期待値に対する割合",
 )
 
+# Open data (issue 15, item 7): who publishes it and under which licence. Every document and CSV
+# carries them; the city may set another licence.
+OPENDATA_MUNICIPALITY_CODE = os.environ.get("OPENDATA_MUNICIPALITY_CODE", "221007")
+OPENDATA_MUNICIPALITY_NAME = os.environ.get("OPENDATA_MUNICIPALITY_NAME", "静岡市")
+OPENDATA_LICENSE = os.environ.get("OPENDATA_LICENSE", "CC BY 4.0")
+OPENDATA_LICENSE_URL = os.environ.get(
+    "OPENDATA_LICENSE_URL", "https://creativecommons.org/licenses/by/4.0/deed.ja"
+)
+
 # Logging: everything goes to stderr, where gunicorn and the service manager collect it.
 # - LOG_LEVEL (default INFO) is the level of everything: Django (start-up, django.security.*
 #   warnings, runserver's request lines), our apps and the libraries, except:

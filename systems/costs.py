@@ -4,7 +4,6 @@ Money is in thousand yen (千円) as the plan prints it; a cost per unit is show
 Every figure comes with its formula in words, so a reader can check it by hand.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -36,26 +35,79 @@ class Figure:
     formula: str
 
 
-def total_cost(
-    initial: Decimal | None,
-    operating_by_year: Mapping[int, Decimal],
-    *,
-    initial_note: str = "導入経費は金額の記載なし",
-) -> Figure:
-    """導入経費 plus every recorded yearly operating cost."""
-    if initial is None and not operating_by_year:
-        return Figure(None, "導入経費も年度別の運用経費も記録がないため計算できません")
-    parts = []
-    total = Decimal(0)
-    if initial is not None:
-        total += initial
-        parts.append(f"導入経費 {thousand_yen(initial)}")
-    for year in sorted(operating_by_year):
-        total += operating_by_year[year]
-        parts.append(f"{era_year(year)}運用経費 {thousand_yen(operating_by_year[year])}")
-    if initial is None:
-        parts.append(f"（{initial_note}）")
-    return Figure(total, " ＋ ".join(parts) + f" ＝ {thousand_yen(total)}")
+ACTUAL, BUDGET = "actual", "budget"
+BASIS_LABELS = {ACTUAL: "決算", BUDGET: "予算"}
+KIND_LABELS = {"initial": "導入経費", "operating": "運用経費"}
+
+
+@dataclass(frozen=True)
+class CostLine:
+    """One amount of a Form ② record: printed in the plan or recorded, a budget or an actual."""
+
+    fiscal_year: int | None
+    kind: str  # "initial" | "operating"
+    basis: str  # ACTUAL | BUDGET
+    thousand_yen: Decimal
+    printed: bool  # from the plan's text (else a recorded figure)
+    demo: bool = False
+    detail: str = ""  # how it was read, e.g. 「15,000千円／年 × 1/12か月（Ｒ８.３～）」
+
+    @property
+    def label(self) -> str:
+        year = f"{era_year(self.fiscal_year)} " if self.fiscal_year else ""
+        return f"{year}{KIND_LABELS[self.kind]}（{BASIS_LABELS[self.basis]}）"
+
+    @property
+    def text(self) -> str:
+        """The line as pages print it: a demo figure says so on the line itself."""
+        source = "計画書の記載" if self.printed else "記録"
+        detail = f"、{self.detail}" if self.detail else ""
+        demo = "【デモ】" if self.demo else ""
+        return f"{self.label} {thousand_yen(self.thousand_yen)}（{source}{detail}）{demo}"
+
+
+def prorated(annual: Decimal, months: int | None) -> Decimal:
+    """The share of a yearly amount for a year that runs ``months`` months (None: all 12)."""
+    if months is None or months >= 12:
+        return annual
+    return (annual * months / 12).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def first_months(start_month: int) -> int:
+    """Months of a fiscal year (April–March) from ``start_month`` on: March → 1, April → 12."""
+    return 16 - start_month if start_month >= 4 else 4 - start_month
+
+
+def merge_lines(printed: list[CostLine], recorded: list[CostLine]) -> list[CostLine]:
+    """Printed figures, with recorded ones for the same year, kind and basis in their place;
+    a demo figure never takes the place of a printed one (it is left out)."""
+    by_key = {(line.fiscal_year, line.kind, line.basis): line for line in printed}
+    for line in recorded:
+        key = (line.fiscal_year, line.kind, line.basis)
+        if line.demo and key in by_key and by_key[key].printed:
+            continue
+        by_key[key] = line
+    return sorted(
+        by_key.values(),
+        key=lambda line: (line.fiscal_year or 0, line.kind != "initial", line.basis),
+    )
+
+
+def total_of_actuals(lines: list[CostLine]) -> Figure:
+    """What has been spent: actual (決算) lines only; budgets are shown apart (budget_texts)."""
+    actual = [line for line in lines if line.basis == ACTUAL]
+    budgets = [line for line in lines if line.basis == BUDGET]
+    apart = "（予算・予定額は合計に含めず、別に示します）" if budgets else ""
+    if not actual:
+        return Figure(None, f"決算（実績）の記録がないため計算できません{apart}")
+    total = sum((line.thousand_yen for line in actual), Decimal(0))
+    return Figure(
+        total, " ＋ ".join(line.text for line in actual) + f" ＝ {thousand_yen(total)}{apart}"
+    )
+
+
+def budget_texts(lines: list[CostLine]) -> list[str]:
+    return [line.text for line in lines if line.basis == BUDGET]
 
 
 def cost_per_unit(

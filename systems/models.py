@@ -54,6 +54,13 @@ class CostPair(models.Model):
     operating_cost_thousand_yen = _thousand_yen("運用経費／年")
     operating_cost_fiscal_year = _cost_year("運用経費／年")
     operating_cost_planned = _planned("運用経費／年")
+    operating_first_year_months = models.PositiveSmallIntegerField(
+        "運用経費の初年度の月数",
+        null=True,
+        blank=True,
+        help_text="年度の途中から稼働するとき、その年度に稼働する月数"
+        "（「15,000千円／年（Ｒ８.３～）」なら令和7年度は1か月）。空欄は12か月。",
+    )
 
     class Meta:
         abstract = True
@@ -163,17 +170,25 @@ class CostBreakdown(CostPair):
 
 
 class CostRecord(models.Model):
-    """A recorded cost actual for one fiscal year (導入 or 運用), in thousand yen."""
+    """A recorded cost for one fiscal year (導入 or 運用), in thousand yen: the budget (予算) or
+    the actual spent (決算). Only actuals count in a system's total; budgets are shown apart."""
 
     class Kind(models.TextChoices):
         INITIAL = "initial", "導入経費"
         OPERATING = "operating", "運用経費"
+
+    class Basis(models.TextChoices):
+        ACTUAL = "actual", "決算（実績）"
+        BUDGET = "budget", "予算"
 
     system = models.ForeignKey(
         System, verbose_name="業務システム", on_delete=models.CASCADE, related_name="costs"
     )
     fiscal_year = models.PositiveSmallIntegerField("年度", validators=[validate_fiscal_year])
     kind = models.CharField("種類", max_length=10, choices=Kind.choices)
+    basis = models.CharField(
+        "予算・決算", max_length=10, choices=Basis.choices, default=Basis.ACTUAL
+    )
     thousand_yen = models.DecimalField(
         "金額（千円）", max_digits=14, decimal_places=1, validators=[validate_not_negative]
     )
@@ -192,14 +207,14 @@ class CostRecord(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "年度別の経費実績"
-        verbose_name_plural = "年度別の経費実績"
-        ordering = ["system", "fiscal_year", "kind"]
+        verbose_name = "年度別の経費（予算・決算）"
+        verbose_name_plural = "年度別の経費（予算・決算）"
+        ordering = ["system", "fiscal_year", "kind", "basis"]
         constraints = [
             models.UniqueConstraint(
-                fields=["system", "fiscal_year", "kind"],
-                name="unique_cost_per_system_year_kind",
-                violation_error_message="このシステムのこの年度・種類の経費はすでに登録されています。",
+                fields=["system", "fiscal_year", "kind", "basis"],
+                name="unique_cost_per_system_year_kind_basis",
+                violation_error_message="このシステムのこの年度・種類・予算決算の経費はすでに登録されています。",
             ),
             models.CheckConstraint(
                 condition=Q(thousand_yen__gte=0),
@@ -210,3 +225,48 @@ class CostRecord(models.Model):
 
     def __str__(self):
         return f"{self.system.name} {self.fiscal_year} {self.get_kind_display()}"
+
+
+class SystemYear(models.Model):
+    """Form ② for one fiscal year (様式②を定期更新): the system's operating status and that
+    year's 効果 / 課題 / 利益最大化. The plan's own texts stay on ``System`` (as printed)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "稼働中"
+        PLANNED = "planned", "導入予定"
+        RENEWAL = "renewal", "更改予定"
+        RETIRED = "retired", "廃止"
+
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="years")
+    fiscal_year = models.PositiveSmallIntegerField("年度", validators=[validate_fiscal_year])
+    status = models.CharField("稼働状況", max_length=10, choices=Status.choices)
+    effects = models.TextField("効果", blank=True)
+    issues = models.TextField("課題", blank=True)
+    actions = models.TextField("利益最大化のために何をすべきか", blank=True)
+    is_demo = models.BooleanField("デモ用の架空の値", default=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="入力した人",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("更新日時", auto_now=True, null=True)
+    version = models.PositiveIntegerField("版", default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "年度別の様式②（稼働状況・効果・課題）"
+        verbose_name_plural = "年度別の様式②（稼働状況・効果・課題）"
+        ordering = ["system", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["system", "fiscal_year"],
+                name="unique_system_year",
+                violation_error_message="このシステムのこの年度の記録はすでにあります。",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.system.name} {self.fiscal_year}年度（{self.get_status_display()}）"

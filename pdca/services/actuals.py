@@ -196,6 +196,12 @@ def _apply(changes, *, user, reason, demo, dry_run=False) -> ActualsResult:
                 f"{where}: この重点項目の実績は入力できません。所管課かDX推進課に依頼してください。"
             )
             continue
+        if change.parsed is not None and kpi.spec_for(change.fiscal_year).pending:
+            errors.append(
+                f"{where}: {kpi.code} は測り方がまだ定められていない「設定予定」のKPIのため、"
+                "実績は入力できません。計画の改訂で測り方を定めてから入力してください。"
+            )
+            continue
         start, end = kpi.fiscal_year_window()
         if not start <= change.fiscal_year <= end:
             errors.append(

@@ -1,4 +1,5 @@
-"""The one write path for Form ②'s yearly cost records (admin, admin import, demo loader).
+"""The one write path for Form ②'s yearly records: costs (budget and actual) and each year's
+operating status with its 効果 / 課題 / 利益最大化 (admin, admin import, staff page, demo loader).
 
 Checks, in order: permission (DX staff maintain costs), the fiscal year (not after the plan's
 last year), the lock (an approved or published evaluation of an item that shows the system holds
@@ -16,7 +17,7 @@ from pdca.services.actuals import ANY
 from priorities import permissions
 from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.history import delete_recorded, save_recorded
-from systems.models import CostRecord, System
+from systems.models import CostRecord, System, SystemYear
 
 
 class CostRefused(Exception):
@@ -86,18 +87,19 @@ def cost_save(
     reason: str,
     seen=ANY,
     demo: bool = False,
+    basis: str = CostRecord.Basis.ACTUAL,
 ) -> tuple[CostRecord, bool]:
-    """Create or correct one cost record; returns (record, created)."""
+    """Create or correct one cost record (a budget or an actual); returns (record, created)."""
     _lock(system)
     record = (
         CostRecord.objects.select_for_update(of=("self",))
-        .filter(system=system, fiscal_year=fiscal_year, kind=kind)
+        .filter(system=system, fiscal_year=fiscal_year, kind=kind, basis=basis)
         .first()
     )
     _check(record, seen, system=system, fiscal_year=fiscal_year, user=user)
     created = record is None
     if created:
-        record = CostRecord(system=system, fiscal_year=fiscal_year, kind=kind)
+        record = CostRecord(system=system, fiscal_year=fiscal_year, kind=kind, basis=basis)
     else:
         record.version += 1
     record.thousand_yen = thousand_yen
@@ -124,3 +126,49 @@ def cost_delete(*, record: CostRecord, user, reason: str, seen=ANY) -> None:
         return
     _check(current, seen, system=current.system, fiscal_year=current.fiscal_year, user=user)
     delete_recorded(current, user=user, reason=reason)
+
+
+@transaction.atomic
+def system_year_save(
+    *,
+    system: System,
+    fiscal_year: int,
+    status: str,
+    effects: str,
+    issues: str,
+    actions: str,
+    user,
+    reason: str,
+    seen=ANY,
+    demo: bool = False,
+) -> tuple[SystemYear, bool]:
+    """Create or correct one year's Form ② (status, 効果, 課題, 利益最大化); same rules as a cost:
+    DX staff, the plan's years, the lock of an approved year, the version seen."""
+    _lock(system)
+    record = (
+        SystemYear.objects.select_for_update(of=("self",))
+        .filter(system=system, fiscal_year=fiscal_year)
+        .first()
+    )
+    _check(record, seen, system=system, fiscal_year=fiscal_year, user=user)
+    created = record is None
+    if created:
+        record = SystemYear(system=system, fiscal_year=fiscal_year)
+    else:
+        record.version += 1
+    record.status = status
+    record.effects = effects
+    record.issues = issues
+    record.actions = actions
+    record.is_demo = demo
+    record.entered_by = user
+    try:
+        with transaction.atomic():
+            save_recorded(record, user=user, reason=reason)
+    except ValidationError as exc:
+        raise CostRefused(" ".join(exc.messages)) from None
+    except IntegrityError:
+        raise CostRefused(
+            "いま別の人が同じ年度の記録を登録しました。画面を開き直して確認してください。"
+        ) from None
+    return record, created

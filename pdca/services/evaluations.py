@@ -12,12 +12,12 @@ from django.utils import timezone
 from kpis.progress import results_at
 from kpis.selectors import item_kpis, plan_items
 from pdca import workflow
-from pdca.models import Evaluation
+from pdca.models import Evaluation, StepStatus
 from pdca.selectors import check_cycle_year
 from pdca.services import mail
 from pdca.workflow import Action
 from priorities import permissions
-from priorities.models import PriorityItem
+from priorities.models import PriorityItem, RoadmapEntry
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year
 from shizuoka_dx.history import delete_recorded, save_recorded
 
@@ -96,6 +96,32 @@ def _step(current: Evaluation, user, action: Action) -> None:
         current.is_demo = False
 
 
+def checked_statuses(evaluation: Evaluation, statuses: dict) -> dict:
+    """The roadmap steps' statuses as stored: only the item's own steps, known statuses, a note
+    of at most 1,000 characters; a step left blank is left out."""
+    own = {
+        str(pk)
+        for pk in RoadmapEntry.objects.filter(initiative__item_id=evaluation.item_id).values_list(
+            "pk", flat=True
+        )
+    }
+    kept = {}
+    for key, value in (statuses or {}).items():
+        status, note = value.get("status") or "", (value.get("note") or "").strip()
+        if not status and not note:
+            continue
+        if str(key) not in own:
+            raise WorkflowError("この重点項目にないロードマップの進捗は保存できません。")
+        if status not in StepStatus.values:
+            raise WorkflowError(
+                "ロードマップの進捗は 予定・実施中・完了・遅れ・見直し から選んでください。"
+            )
+        if len(note) > 1000:
+            raise WorkflowError("ロードマップの進捗の補足は1,000字以内で書いてください。")
+        kept[str(key)] = {"status": status, "note": note}
+    return kept
+
+
 @transaction.atomic
 def evaluation_save(
     *, evaluation: Evaluation, user, version: int, fields: dict, submit: bool = False
@@ -108,6 +134,11 @@ def evaluation_save(
     for name in EDITABLE_FIELDS:
         if name in fields and getattr(current, name) != fields[name]:
             setattr(current, name, fields[name])
+            changed = True
+    if "roadmap_statuses" in fields:
+        statuses = checked_statuses(current, fields["roadmap_statuses"])
+        if statuses != current.roadmap_statuses:
+            current.roadmap_statuses = statuses
             changed = True
     if changed:
         current.last_edited_by = user

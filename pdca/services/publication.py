@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from kpis.models import Actual
@@ -67,8 +67,68 @@ def snapshot_document(fiscal_year: int, *, published_at, forced_reason: str = ""
     return document
 
 
+def _kpi_figures(document: dict) -> dict[str, tuple]:
+    """Each KPI's published figures: (code, year) → (value, grade)."""
+    figures = {}
+    for item in document.get("items", []):
+        for initiative in item["initiatives"]:
+            for kpi in initiative["kpis"]:
+                for actual in kpi["actuals"]:
+                    figures[(kpi["code"], actual["fiscal_year"])] = (
+                        actual["value"],
+                        actual["grade"],
+                    )
+    return figures
+
+
+EVALUATION_PARTS = {
+    "quantitative": "達成状況の分析（定量）",
+    "qualitative": "達成状況の分析（定性）",
+    "issues": "課題",
+    "countermeasures": "対策",
+    "next_plan": "次年度の取組",
+}
+
+
+def corrections_between(before: dict, after: dict) -> list[dict]:
+    """What a new version of a year's publication changed: each KPI figure and evaluation text
+    that differs (what, before, after), in the plan's order; empty when nothing did."""
+    changes = []
+    old, new = _kpi_figures(before), _kpi_figures(after)
+    for key in sorted(set(old) | set(new), key=lambda k: (k[0], k[1])):
+        if old.get(key) == new.get(key):
+            continue
+        code, year = key
+
+        def shown(figure):
+            return "（なし）" if figure is None else f"{figure[0]}（評価 {figure[1]}）"
+
+        changes.append(
+            {
+                "what": f"{code} {format_fiscal_year(year, western=False)}の実績",
+                "before": shown(old.get(key)),
+                "after": shown(new.get(key)),
+            }
+        )
+    old_items = {i["code"]: i.get("evaluation") or {} for i in before.get("items", [])}
+    for item in after.get("items", []):
+        previous, current = old_items.get(item["code"], {}), item.get("evaluation") or {}
+        for field, label in EVALUATION_PARTS.items():
+            if previous.get(field, "") != current.get(field, ""):
+                changes.append(
+                    {
+                        "what": f"{item['code']} の評価「{label}」",
+                        "before": previous.get(field) or "（なし）",
+                        "after": current.get(field) or "（なし）",
+                    }
+                )
+    return changes
+
+
 @transaction.atomic
-def publish_fiscal_year(*, fiscal_year: int, user, force_reason: str = "") -> PublishedSnapshot:
+def publish_fiscal_year(
+    *, fiscal_year: int, user, force_reason: str = "", correction_reason: str = ""
+) -> PublishedSnapshot:
     """Freeze what the public sees for ``fiscal_year`` as a new version; refuse while items are
     unapproved, unless a reason is given (the public page then shows it)."""
     if not permissions.can_publish(user):
@@ -82,18 +142,34 @@ def publish_fiscal_year(*, fiscal_year: int, user, force_reason: str = "") -> Pu
     waiting = check_publishable(fiscal_year, force_reason)
     now = timezone.now()
     reason_shown = force_reason.strip() if waiting else ""
-    latest = PublishedSnapshot.objects.filter(fiscal_year=fiscal_year).aggregate(v=Max("version"))
+    previous = (
+        PublishedSnapshot.objects.filter(fiscal_year=fiscal_year).order_by("-version").first()
+    )
+    document = snapshot_document(fiscal_year, published_at=now, forced_reason=reason_shown)
+    corrections = corrections_between(previous.document, document) if previous else []
+    correction_reason = correction_reason.strip() if previous else ""
+    if previous:
+        document["correction"] = {
+            "version": previous.version + 1,
+            "reason": correction_reason or None,
+            "published_at": document["published_at"],
+            "changes": corrections,
+        }
     snapshot = PublishedSnapshot(
         fiscal_year=fiscal_year,
-        version=(latest["v"] or 0) + 1,
-        document=snapshot_document(fiscal_year, published_at=now, forced_reason=reason_shown),
+        version=(previous.version if previous else 0) + 1,
+        document=document,
         published_at=now,
         published_by=user,
         forced_reason=reason_shown,
+        correction_reason=correction_reason,
+        corrections=corrections,
     )
     reason = f"{format_fiscal_year(fiscal_year)}を公表（第{snapshot.version}版）"
     if reason_shown:
         reason += f"（未承認の項目あり: {reason_shown}）"
+    if correction_reason:
+        reason += f"（訂正: {correction_reason}）"
     save_recorded(snapshot, user=user, reason=reason)
     for evaluation in Evaluation.objects.filter(
         fiscal_year=fiscal_year, status=Evaluation.Status.APPROVED

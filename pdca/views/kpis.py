@@ -40,7 +40,7 @@ def kpi_detail(request, code, kpi_code):
 def kpi_for(user, kpi_code: str) -> Kpi:
     queryset = (
         Kpi.objects.for_user(user)
-        .select_related("item__pillar")
+        .select_related("item__pillar", "successor")
         .prefetch_related(
             Prefetch("actuals", queryset=Actual.objects.select_related("entered_by")),
             "placements__initiative__item__departments",

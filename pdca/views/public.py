@@ -168,6 +168,21 @@ def archive_version(request, fiscal_year, version):
 
 @require_safe
 @public_page
+def archive_corrections(request, fiscal_year):
+    """The corrections of a year's publication, version by version (what, before, after, why,
+    when), the way national statistics list their corrections."""
+    versions = _versions(fiscal_year)
+    if not versions:
+        raise Http404(f"{_year_name(fiscal_year)}の公表はありません。")
+    return render(
+        request,
+        "public/corrections.html",
+        {"fiscal_year": fiscal_year, "versions": [v for v in versions if v.version > 1]},
+    )
+
+
+@require_safe
+@public_page
 def item_detail(request, code):
     return render(request, "priorities/item.html", item_context(public_document(), code))
 

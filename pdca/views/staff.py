@@ -22,7 +22,7 @@ from kpis.selectors import plan_items, years_with_actuals
 from pdca import rounds, workflow
 from pdca.dashboard import build_dashboard
 from pdca.forms import CommentForm, EvaluationForm, FormsWorkbookForm, PublishForm
-from pdca.models import BackgroundJob, Evaluation, PublishedSnapshot, Round
+from pdca.models import BackgroundJob, Evaluation, PublishedSnapshot, Round, StepStatus
 from pdca.pages import item_from_models
 from pdca.selectors import check_cycle_year, contains_demo_data, cycle_years
 from pdca.services import evaluations as services
@@ -30,7 +30,14 @@ from pdca.services import publication
 from pdca.tasks import start
 from pdca.views.jobs import respond, status_context
 from priorities import permissions
-from priorities.models import Department, Initiative, NarrativeBullet, Pillar, PriorityItem
+from priorities.models import (
+    Department,
+    Initiative,
+    NarrativeBullet,
+    Pillar,
+    PriorityItem,
+    RoadmapEntry,
+)
 from priorities.selectors import roadmap_bounds
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year, parse_fiscal_year
 from shizuoka_dx.history import entries
@@ -88,6 +95,7 @@ def dashboard(request):
             "grade": grade,
         },
         "can_publish": permissions.can_publish(request.user),
+        "can_approve_revisions": permissions.is_head_of_dx(request.user),
         "is_dx_staff": permissions.is_dx_staff(request.user),
     }
     return render(request, "staff/dashboard.html", context)
@@ -179,6 +187,17 @@ def _approver_names(evaluation: Evaluation) -> list[str]:
     return [person(user) for user in workflow.approvers(evaluation, heads)]
 
 
+def roadmap_steps(item, fiscal_year: int) -> list:
+    """The item's roadmap steps that run in ``fiscal_year`` (or whose years are not known),
+    each with a label: 「取組1「…」：…」."""
+    steps = []
+    entries = RoadmapEntry.objects.filter(initiative__item=item).select_related("initiative")
+    for entry in entries.order_by("initiative__number", "order"):
+        if entry.fiscal_year is None or entry.covers(fiscal_year):
+            steps.append((entry, f"取組{entry.initiative.number}：{entry.text}"))
+    return steps
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def evaluation_detail(request, code, fiscal_year):
@@ -188,8 +207,12 @@ def evaluation_detail(request, code, fiscal_year):
         evaluation.quantitative = services.quantitative_draft(item, fiscal_year)
     actions = workflow.allowed(request.user, evaluation)
     action = request.POST.get("action", "save")
+    steps = roadmap_steps(item, fiscal_year)
     form = EvaluationForm(
-        request.POST or None, instance=evaluation, initial={"version": evaluation.version}
+        request.POST or None,
+        instance=evaluation,
+        initial={"version": evaluation.version},
+        steps=steps,
     )
     status = 200
     if request.method == "POST":
@@ -206,7 +229,7 @@ def evaluation_detail(request, code, fiscal_year):
         if action == "regenerate":
             data = request.POST.copy()
             data["quantitative"] = services.quantitative_draft(item, fiscal_year)
-            form = EvaluationForm(data, instance=evaluation)
+            form = EvaluationForm(data, instance=evaluation, steps=steps)
             messages.info(
                 request,
                 "定量の分析を、いまの実績から作り直しました。保存するまで反映されません。",
@@ -221,7 +244,10 @@ def evaluation_detail(request, code, fiscal_year):
                     evaluation=evaluation,
                     user=request.user,
                     version=form.cleaned_data["version"],
-                    fields={name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
+                    fields={
+                        **{name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS},
+                        "roadmap_statuses": form.roadmap_statuses(),
+                    },
                     submit=action == "submit",
                 )
             except services.WorkflowError as exc:
@@ -247,6 +273,15 @@ def evaluation_detail(request, code, fiscal_year):
         "evaluation": evaluation,
         "fiscal_year": fiscal_year,
         "form": form,
+        "step_rows": [
+            (
+                label,
+                StepStatus(saved["status"]).label if saved.get("status") else "未記入",
+                saved.get("note", ""),
+            )
+            for entry, label in steps
+            for saved in [evaluation.roadmap_statuses.get(str(entry.pk), {})]
+        ],
         "editable": workflow.Action.EDIT in actions or status == 400,
         "comment_form": CommentForm(initial={"version": evaluation.version}),
         "can_approve": workflow.Action.APPROVE in actions,
@@ -321,9 +356,14 @@ def publish(request):
             except publication.PublishBlocked as exc:
                 blocked = _blocked(form, exc)
             else:
+                correction = form.cleaned_data["correction_reason"]
                 if not form.cleaned_data["confirmed"]:
-                    return _publish_confirmation(request, year, reason, waiting)
-                params = {"fiscal_year": year, "force_reason": reason}
+                    return _publish_confirmation(request, year, reason, waiting, correction)
+                params = {
+                    "fiscal_year": year,
+                    "force_reason": reason,
+                    "correction_reason": correction,
+                }
                 return respond(
                     request, start(BackgroundJob.Kind.PUBLISH, user=request.user, params=params)
                 )
@@ -331,7 +371,7 @@ def publish(request):
     return _publish_page(request, form, blocked, status)
 
 
-def _publish_confirmation(request, year: int, reason: str, waiting):
+def _publish_confirmation(request, year: int, reason: str, waiting, correction: str = ""):
     """What publishing ``year`` will show, before anything is published."""
     waiting_codes = {item.code for item in waiting}
     items = list(PriorityItem.objects.in_plan_order())
@@ -353,6 +393,7 @@ def _publish_confirmation(request, year: int, reason: str, waiting):
         .distinct()
         .count(),
         "version": (latest.version + 1) if latest else 1,
+        "correction_reason": correction.strip(),
         "form": PublishForm(
             initial={"fiscal_year": str(year), "force_reason": reason, "confirmed": True}
         ),

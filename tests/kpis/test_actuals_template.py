@@ -67,7 +67,9 @@ def test_it_lists_every_kpi_once_under_the_importers_headings(tmp_path):
         "備考",
     ]
     rows = kpi_rows(ws)
-    assert len(rows) == 47  # 1-1-K01 is printed in 1-1 and 1-2, and listed once
+    # 1-1-K01 is printed in 1-1 and 1-2, and listed once; 3-1-K01 is 設定予定 (nothing to enter)
+    assert len(rows) == 46
+    assert "3-1-K01" not in rows
     assert list(rows)[:3] == ["1-1-K01", "1-1-K02", "1-1-K03"]
     year = ws.cell(row=rows["1-1-K01"], column=columns(ws)["年度"])
     assert year.value == "令和7年度"
@@ -172,9 +174,9 @@ def test_a_filled_in_template_imports_without_any_editing(tmp_path, capsys):
 def test_an_unfilled_template_imports_nothing_and_says_so(tmp_path):
     result = import_actuals(path=template(tmp_path))
     assert not (result.added or result.changed or result.unchanged)
-    assert len(result.skipped_blank) == 47
+    assert len(result.skipped_blank) == 46  # every KPI but 3-1-K01 (設定予定)
     assert result.summary() == (
-        "実績値が入力された行がありません（実績値が空欄の行 47 件を読み飛ばしました）。"
+        "実績値が入力された行がありません（実績値が空欄の行 46 件を読み飛ばしました）。"
         "何も保存していません。"
     )
     assert not Actual.objects.exists()

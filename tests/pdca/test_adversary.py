@@ -1,6 +1,6 @@
 """Holes found by attacking the yearly cycle from outside: each test shows one, as a person would
 meet it (two tabs, a stale form, a crafted file, a second transaction), and that it is closed.
-Holes left open are marked ``xfail(strict=True)`` with the reason."""
+Holes left open are marked ``xfail(strict=True)`` with the reason (none is left now)."""
 
 import io
 import re
@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 
 from kpis.models import Actual, Kpi, KpiPlacement
@@ -485,29 +486,24 @@ def test_a_refused_command_prints_one_japanese_sentence_without_an_exception_nam
 # ---- history: commands do not undo what people corrected ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load_plan (run again by every `make run`) rewrites every plan row that differs from "
-    "fixtures/, so a DX staff correction made in the admin (a KPI's name, an item's "
-    "departments, which decide who sees and approves it) is silently undone; the history then "
-    "shows the system account changing it back. Needs a rule for which side wins.",
-)
+# load_plan vs changes made after loading (issue 15): the plan now lives in the app (the admin,
+# revisions and editions), so a load that would overwrite any change made since by someone
+# else is refused as a whole, in Japanese, and changes nothing.
+
+
 def test_reloading_the_plan_keeps_a_correction_made_in_the_admin(dx_staff, settings):
     item = PriorityItem.objects.get(code="1-4")
     crisis = Department.objects.get(name="危機管理課")
     item._change_reason = "兼務"
     item.departments.add(crisis)
-    call_command("load_plan", fixtures=settings.PLAN_FIXTURES_DIR, stdout=io.StringIO())
+    with pytest.raises(CommandError) as refused:
+        call_command("load_plan", fixtures=settings.PLAN_FIXTURES_DIR, stdout=io.StringIO())
+    assert "計画は読み込んだあとに変更されています" in str(refused.value)
+    assert "計画の改訂" in str(refused.value)
+    assert not ENGLISH.search(str(refused.value))
     assert crisis in PriorityItem.objects.get(code="1-4").departments.all()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="load_plan keys systems on their printed name (KPIs on their code): after a DX staff "
-    "rename in the admin, the next load_plan (every `make run`) creates a second system under the "
-    "printed name, moves the item's placement to it, and leaves the renamed one, with its yearly "
-    "cost records, on no item: those costs leave Form ② and no approval locks them any more.",
-)
 def test_reloading_the_plan_after_a_rename_in_the_admin_keeps_one_system_with_its_costs(
     dx_staff, settings
 ):
@@ -518,8 +514,15 @@ def test_reloading_the_plan_after_a_rename_in_the_admin_keeps_one_system_with_it
     system.name = "災害時総合情報システム（改称）"
     system._change_reason = "名称の変更"
     system.save()
-    call_command("load_plan", fixtures=settings.PLAN_FIXTURES_DIR, stdout=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command("load_plan", fixtures=settings.PLAN_FIXTURES_DIR, stdout=io.StringIO())
     item = PriorityItem.objects.get(code="1-3")
     shown = System.objects.filter(items=item, costs__fiscal_year=R7)
     assert shown.exists()
     assert not System.objects.filter(name=DISASTER_SYSTEM).exclude(pk=system.pk).exists()
+
+
+def test_reloading_an_untouched_plan_still_changes_nothing(settings):
+    out = io.StringIO()
+    call_command("load_plan", fixtures=settings.PLAN_FIXTURES_DIR, stdout=out)
+    assert "追加 0 件、更新 0 件" in out.getvalue()

@@ -85,3 +85,24 @@ def test_the_csv_opens_in_japanese_excel(client):
     assert first["KPIコード"] == "1-1-K01"
     assert first["現状値"] == "298621"
     assert first["目標年度"] == "2026"
+
+
+def test_every_document_and_csv_row_names_the_publisher_licence_and_edition(client):
+    document = build_document()
+    jsonschema.validate(document, schema())
+    assert document["publisher"] == {"municipality_code": "221007", "municipality_name": "静岡市"}
+    assert document["license"]["name"] == "CC BY 4.0"
+    assert (
+        document["edition"]["number"] == 1 and document["edition"]["published_on"] == "2025-03-01"
+    )
+    body = client.get("/opendata/plan.csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    header = rows[0]
+    assert len(set(header)) == len(header)  # one header row, every column named once
+    for row in rows[1:]:
+        line = dict(zip(header, row, strict=True))
+        assert line["全国地方公共団体コード"] == "221007"
+        assert line["地方公共団体名"] == "静岡市"
+        assert line["計画の版"] == "第1版（令和７年３月）"
+        assert line["ライセンス"] == "CC BY 4.0"
+        assert line["データ作成日時"][:4].isdigit() and "T" in line["データ作成日時"]

@@ -103,7 +103,14 @@ def test_logging_in_leads_to_the_dashboard(client, staff_user):
 
 def test_the_admin_lists_plan_models_in_japanese(admin_client):
     page = admin_client.get("/admin/").content.decode()
-    for label in ["重点項目", "KPI", "実績", "業務システム（様式②）", "年度別の経費実績", "所管課"]:
+    for label in [
+        "重点項目",
+        "KPI",
+        "実績",
+        "業務システム（様式②）",
+        "年度別の経費（予算・決算）",
+        "所管課",
+    ]:
         assert label in page
     kpi_list = admin_client.get("/admin/kpis/kpi/?q=電子申請")
     assert kpi_list.status_code == 200

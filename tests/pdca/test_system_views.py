@@ -26,7 +26,10 @@ def test_a_system_page_shows_cost_per_unit_with_its_formula(staff_client):
     system = System.objects.get(name="電子申請システム")
     page = staff_client.get(f"/staff/systems/{system.pk}/").content.decode()
     assert "令和5年度: 1,073千円 × 1,000 ÷ 298,621件 ＝ 約3.6円/件" in page
-    assert "導入経費 13,365千円 ＋ 令和5年度運用経費 1,073千円 ＝ 14,438千円" in page
+    assert (
+        "導入経費（決算） 13,365千円（計画書の記載） ＋ 令和5年度 運用経費（決算） 1,073千円"
+        "（計画書の記載） ＝ 14,438千円" in page
+    )
     assert "CHECK：効果と課題" in page
     assert "ACT：利益最大化のために何をすべきか" in page
 
@@ -37,7 +40,7 @@ def test_recorded_costs_and_actuals_add_yearly_cost_per_unit(staff_client):
     Actual.objects.create(kpi=Kpi.objects.get(code="1-1-K01"), fiscal_year=2024, value=320000)
     page = staff_client.get(f"/staff/systems/{system.pk}/").content.decode()
     assert "令和6年度: 1,100千円 × 1,000 ÷ 320,000件 ＝ 約3.4円/件" in page
-    assert "令和6年度運用経費 1,100千円" in page
+    assert "令和6年度 運用経費（決算） 1,100千円（記録" in page
 
 
 def test_an_unknown_system_is_404(staff_client):

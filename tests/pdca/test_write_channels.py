@@ -654,6 +654,7 @@ def admin_add_cost(client, *, year=R7, amount="1200", reason="決算で確定"):
             "system": System.objects.get(name=DISASTER_SYSTEM).pk,
             "fiscal_year": year,
             "kind": CostRecord.Kind.OPERATING,
+            "basis": CostRecord.Basis.ACTUAL,
             "thousand_yen": amount,
             "note": "",
             "change_reason": reason,

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from pdca.models import BackgroundJob, Evaluation, Round, RoundDeadline
+from pdca.models import BackgroundJob, Evaluation, PlanRevision, Round, RoundDeadline, SupportCase
 from pdca.services.round import round_open
 from priorities.models import Department, PriorityItem
 from systems.models import System
@@ -31,11 +31,19 @@ MATRIX = {
     "public:kpi": ({"code": "1-3", "kpi_code": "1-3-K02"}, EVERYONE_200),
     "public:archive": ({"fiscal_year": 2024}, EVERYONE_200),
     "public:archive_item": ({"fiscal_year": 2024, "code": "1-3"}, EVERYONE_200),
+    "public:archive_corrections": ({"fiscal_year": 2024}, EVERYONE_200),
     "public:archive_version": ({"fiscal_year": 2024, "version": 1}, EVERYONE_200),
     "public:archive_version_item": (
         {"fiscal_year": 2024, "version": 1, "code": "1-3"},
         EVERYONE_200,
     ),
+    "public:plan": ({}, EVERYONE_200),
+    "public:plan_section": ({"number": 5}, EVERYONE_200),
+    "public:pmo": ({}, EVERYONE_200),
+    "public:revisions": ({}, EVERYONE_200),
+    "public:revision": ({"number": 1}, EVERYONE_200),
+    "public:edition": ({"number": 1}, EVERYONE_200),
+    "public:edition_item": ({"number": 1, "code": "1-3"}, EVERYONE_200),
     "public:opendata_json": ({}, EVERYONE_200),
     "public:opendata_csv": ({}, EVERYONE_200),
     "public:archive_opendata_json": ({"fiscal_year": 2024}, EVERYONE_200),
@@ -73,6 +81,13 @@ MATRIX = {
     "staff:user_invite": ({}, DX_ONLY),
     "staff:user_edit": ("owner-account", DX_ONLY),
     "staff:user_resend": ("owner-account", LOGIN_THEN_405),
+    # Revisions of the plan: DX staff draft and publish, the head of DX approves.
+    "staff:revisions": ({}, {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}),
+    "staff:revision": ("a-revision", {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}),
+    # The PMO register: DX staff only.
+    "staff:pmo": ({}, {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}),
+    "staff:pmo_new": ({}, {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}),
+    "staff:pmo_case": ("a-case", {ANON: 302, OTHER: 403, OWNER: 403, DX: 200}),
     "login": ({}, EVERYONE_200),
     # An invitation's set-password link: a bad link says so (200), for anybody.
     "password_reset_confirm": ({"uidb64": "MQ", "token": "bad-token"}, EVERYONE_200),
@@ -99,6 +114,10 @@ POST_MATRIX = {
     "staff:user_invite": ({}, {ANON: 302, OTHER: 403, OWNER: 403}),
     "staff:user_edit": ("owner-account", {ANON: 302, OTHER: 403, OWNER: 403}),
     "staff:user_resend": ("owner-account", {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:revisions": ({}, {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:revision": ("a-revision", {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:pmo_new": ({}, {ANON: 302, OTHER: 403, OWNER: 403}),
+    "staff:pmo_case": ("a-case", {ANON: 302, OTHER: 403, OWNER: 403}),
 }
 
 
@@ -139,6 +158,17 @@ def clients(client, django_user_model, head_a, head_b, dx_staff, publish):
 
 
 def url_for(name, kwargs):
+    if kwargs == "a-case":
+        case = SupportCase.objects.create(
+            title="テスト", department=Department.objects.get(name="DX推進課"),
+            category="tool", mode="accompany", started_on="2025-04-01", stage="executing",
+        )  # fmt: skip
+        return reverse(name, kwargs={"pk": case.pk})
+    if kwargs == "a-revision":
+        revision = PlanRevision.objects.create(
+            title="テスト", reason="テスト", effective_fiscal_year=2026
+        )
+        return reverse(name, kwargs={"pk": revision.pk})
     if kwargs == "crisis-system":
         kwargs = {"pk": System.objects.get(name="静岡市災害時総合情報システム").pk}
     if kwargs == "owners-job":

@@ -12,7 +12,7 @@ from pdca.demo import (
     remove_demo_round,
 )
 from pdca.demo_actuals import load_demo_actuals, remove_demo_data
-from pdca.loading import PlanLoadError, load_plan
+from pdca.loading import PlanChangedSinceLoading, PlanLoadError, load_plan
 from pdca.rounds import today
 from priorities.roles import command_user
 from shizuoka_dx.commands import Command as BaseCommand
@@ -39,12 +39,18 @@ class Command(BaseCommand):
             help="デモ実績（架空の値）をすべて削除します。入力された実際の値は残ります。",
         )
         parser.add_argument(
+            "--keep-changed-plan",
+            action="store_true",
+            help="計画が読み込んだあとに変更（管理画面での修正・計画の改訂）されているときは、"
+            "計画は読み込まずにそのまま残し、エラーにしません（make run が使います）。",
+        )
+        parser.add_argument(
             "--user",
             metavar="ユーザー名",
             help="履歴に記録する実行者。省略時はシステム（コマンド）。",
         )
 
-    def handle(self, *args, fixtures, demo, remove_demo, user, **options):
+    def handle(self, *args, fixtures, demo, remove_demo, user, keep_changed_plan, **options):
         if demo and remove_demo:
             raise CommandError("--demo と --remove-demo は同時に指定できません。")
         try:
@@ -53,13 +59,23 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         try:
             report = load_plan(directory=fixtures, user=actor)
+        except PlanChangedSinceLoading as exc:
+            if not keep_changed_plan:
+                raise CommandError(
+                    f"計画を読み込めませんでした。何も保存していません。\n{exc}"
+                ) from None
+            self.stderr.write(
+                self.style.WARNING(f"計画は読み込まず、いまの計画を残しました。{exc}")
+            )
+            report = None
         except PlanLoadError as exc:
             raise CommandError(
                 f"計画を読み込めませんでした。何も保存していません。\n{exc}"
             ) from None
-        for warning in report.warnings:
-            self.stderr.write(self.style.WARNING(warning))
-        self.stdout.write(self.style.SUCCESS(f"計画を読み込みました: {report.summary()}"))
+        if report is not None:
+            for warning in report.warnings:
+                self.stderr.write(self.style.WARNING(warning))
+            self.stdout.write(self.style.SUCCESS(f"計画を読み込みました: {report.summary()}"))
         if demo:
             result = load_demo_actuals(user=actor)
             self.stdout.write(

@@ -23,19 +23,27 @@ class Command(BaseCommand):
             help="未承認の項目があっても公表します。理由は公開ページに表示されます。",
         )
         parser.add_argument(
+            "--correction",
+            metavar="理由",
+            default="",
+            help="公表済みの年度を訂正して公表し直すときの理由。訂正の一覧に載ります。",
+        )
+        parser.add_argument(
             "--user",
             metavar="ユーザー名",
             help="履歴に記録する実行者（DX推進課の職員）。省略時はシステム（コマンド）。",
         )
 
-    def handle(self, *args, fiscal_year, force, user, **options):
+    def handle(self, *args, fiscal_year, force, user, correction, **options):
         try:
             year = parse_fiscal_year(fiscal_year)
             actor = command_user(user)
         except (FiscalYearError, LookupError) as exc:
             raise CommandError(str(exc)) from None
         try:
-            snapshot = publish_fiscal_year(fiscal_year=year, user=actor, force_reason=force)
+            snapshot = publish_fiscal_year(
+                fiscal_year=year, user=actor, force_reason=force, correction_reason=correction
+            )
         except FiscalYearError as exc:
             raise CommandError(str(exc)) from None
         except PermissionDenied:
