@@ -96,6 +96,11 @@ def test_a_year_from_entry_to_publication_by_clicking(demo_site, open_context):
     expect(page.get_by_role("alert")).to_contain_text("理由を記入して公表してください")
     field(page, "未承認の項目があるまま公表する理由").fill("議会への中間報告のため")
     page.get_by_role("button", name="公表する").click()
+    # Nothing is published yet: a page says what will be, and asks again.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("公表しますか")
+    assert not PublishedSnapshot.objects.filter(fiscal_year=2025).exists()
+    problems += axe_problems(page, "公表の確認")
+    page.get_by_role("button", name="公表する").click()
     expect(page.get_by_role("status")).to_contain_text("令和7年度")
     problems += axe_problems(page, "公表したあとの公表ページ")
     assert PublishedSnapshot.objects.filter(fiscal_year=2025).exists()
