@@ -57,7 +57,16 @@ def axe_problems(page, where: str) -> list[str]:
 OVERFLOW = """() => {
     const width = window.innerWidth;
     const page = document.scrollingElement.scrollWidth;
-    if (page <= width) return {page, width, culprits: []};
+    // A region that scrolls sideways on its own must say what it holds (a labelled region).
+    const unlabelled = [...document.body.querySelectorAll('*')].filter(el => {
+        const s = getComputedStyle(el).overflowX;
+        return (s === 'auto' || s === 'scroll') && el.scrollWidth > el.clientWidth
+            && !(el.getAttribute('role') === 'region'
+                 && (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')));
+    }).map(el => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+        ? '.' + el.className.trim().split(/\\s+/).join('.') : '')
+        + ': ' + (el.textContent || '').trim().slice(0, 30));
+    if (page <= width) return {page, width, culprits: [], unlabelled};
     // Name the outermost elements that reach past the right edge, outside any region that
     // scrolls on its own (a wide table inside a scrolling wrapper is fine).
     const scrolls = el => {
@@ -80,19 +89,25 @@ OVERFLOW = """() => {
             if (culprits.length >= 5) break;
         }
     }
-    return {page, width, culprits};
+    return {page, width, culprits, unlabelled};
 }"""
 
 
 def overflow_problems(page, where: str) -> list[str]:
-    """The page scrolls sideways (document.scrollingElement.scrollWidth > innerWidth)?"""
+    """The page scrolls sideways (document.scrollingElement.scrollWidth > innerWidth), or a
+    region that scrolls sideways on its own has no name?"""
     measured = page.evaluate(OVERFLOW)
-    if measured["page"] <= measured["width"]:
-        return []
-    return [
-        f"{where}: 横にはみ出しています（ページ幅 {measured['page']}px > 画面 "
-        f"{measured['width']}px）: " + "; ".join(measured["culprits"])
+    problems = [
+        f"{where}: 横にスクロールする領域に名前（role=region と aria-label/labelledby）が"
+        f"ありません: {region}"
+        for region in measured["unlabelled"]
     ]
+    if measured["page"] > measured["width"]:
+        problems.append(
+            f"{where}: 横にはみ出しています（ページ幅 {measured['page']}px > 画面 "
+            f"{measured['width']}px）: " + "; ".join(measured["culprits"])
+        )
+    return problems
 
 
 def check(context, urls, *, overflow=True, status=200) -> list[str]:

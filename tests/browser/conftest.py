@@ -95,7 +95,7 @@ def browser():
 
 
 @pytest.fixture
-def demo_site(transactional_db, live_server, settings):
+def demo_site(transactional_db, live_server):
     """The site as `make run` leaves it: the plan, demo actuals and evaluations (令和6年度
     published), and the demo users (README). Returns the live server's address."""
     call_command("load_plan", "--demo", stdout=StringIO(), stderr=StringIO())

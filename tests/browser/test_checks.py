@@ -19,6 +19,8 @@ def test_a_broken_page_fails_axe_and_the_overflow_check(open_context, settings):
     assert {"image-alt", "label", "scrollable-region-focusable"} <= rules(problems), problems
     overflow = [p for p in problems if "横にはみ出しています" in p]
     assert len(overflow) == 1 and "ページ幅 9" in overflow[0] and "div" in overflow[0], problems
+    unnamed = [p for p in problems if "横にスクロールする領域に名前" in p]
+    assert len(unnamed) == 1 and "広い表" in unnamed[0], problems
     # At desktop width the wide paragraph fits: only the markup's violations remain.
     desktop = check(open_context(viewport=DESKTOP), ["/broken/"])
     assert not [p for p in desktop if "横にはみ出しています" in p]
@@ -29,7 +31,7 @@ def test_a_page_with_the_wrong_status_is_reported(open_context):
     assert check(open_context(), ["/items/no-such-item/"]) == ["/items/no-such-item/: HTTP 404"]
 
 
-def test_axe_that_checked_nothing_is_a_failure(open_context, settings):
+def test_axe_that_checked_nothing_is_a_failure(open_context):
     """An axe run that passed no rule (not loaded, or nothing checked) never counts as clean."""
     page = open_context().new_page()
     page.goto("/accounts/login/")
