@@ -37,7 +37,35 @@ class ReadableHistoryAdmin(RecordedAdmin):
 
 @admin.register(Plan)
 class PlanAdmin(RecordedAdmin):
+    """The plan's name and dates can be corrected here (with a reason); its text, sections and
+    printed figures are data of the plan's structure, changed by a revision (/staff/revisions/),
+    and shown here in words instead of as JSON."""
+
     list_display = ["title", "established"]
+    exclude = ["sections", "printed_figures", "basic_policies"]
+    readonly_fields = ["section_titles", "printed_figure_texts", "basic_policy_texts"]
+
+    @admin.display(description="計画の本文（章）")
+    def section_titles(self, obj):
+        titles = [f"{s.get('number')}．{s.get('title', '')}" for s in obj.sections or []]
+        return "、".join(titles) + "（本文は計画の改訂で変更します）" if titles else "－"
+
+    @admin.display(description="計画書に印字された実績")
+    def printed_figure_texts(self, obj):
+        texts = [
+            entry.get("text", "")
+            for entries in (obj.printed_figures or {}).values()
+            for entry in entries
+        ]
+        return "、".join(texts) or "－"
+
+    @admin.display(description="基本方針")
+    def basic_policy_texts(self, obj):
+        policies = obj.basic_policies or []
+        return (
+            "、".join(p if isinstance(p, str) else str(p.get("title", "")) for p in policies)
+            or "－"
+        )
 
 
 @admin.register(Department)

@@ -100,7 +100,45 @@ def demo_site(transactional_db, live_server):
     published), and the demo users (README). Returns the live server's address."""
     call_command("load_plan", "--demo", stdout=StringIO(), stderr=StringIO())
     call_command("create_demo_users", "--force", stdout=StringIO())
+    add_plan_records()
     return live_server.url
+
+
+def add_plan_records():
+    """What DX staff add over a year and the demo does not hold, made through the same services
+    as the pages: a PMO support case, and a revision of the plan published as edition 2 (so the
+    change log, the side-by-side changes and every edition have pages to check)."""
+    from datetime import date
+
+    from kpis.models import Kpi
+    from pdca.services import revisions
+    from pdca.services.support_cases import support_case_save
+    from pdca.workflow import Action
+    from priorities.models import Department, PriorityItem
+
+    users = get_user_model().objects
+    staff, head = users.get(username="dx-staff"), users.get(username="dx-head")
+    support_case_save(
+        values={
+            "title": "生成AIの導入支援", "department": Department.objects.get(name="DX推進課"),
+            "category": "tool", "mode": "accompany", "started_on": date(2024, 6, 1),
+            "ended_on": date(2025, 5, 31), "stage": "done",
+            "item": PriorityItem.objects.get(code="2-3"), "note": "",
+        },
+        user=staff,
+    )  # fmt: skip
+    revision = revisions.revision_create(
+        title="指標名の表記を整える", reason="読みやすくするため", effective_fiscal_year=2026,
+        user=staff,
+    )  # fmt: skip
+    kpi = Kpi.objects.get(code="1-1-K01")
+    revision = revisions.revision_set(
+        revision=revision, target="kpi", key=kpi.code, values={"name": f"{kpi.name}（改訂）"},
+        user=staff,
+    )  # fmt: skip
+    revision = revisions.revision_act(revision=revision, action=Action.SUBMIT, user=staff)
+    revision = revisions.revision_act(revision=revision, action=Action.APPROVE, user=head)
+    revisions.revision_publish(revision=revision, user=staff)
 
 
 def session_cookie(username: str, base_url: str) -> dict:

@@ -8,10 +8,17 @@ from django.contrib import admin
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from kpis.models import Kpi
-from pdca.models import BackgroundJob, Evaluation, PublishedSnapshot
+from pdca.models import (
+    BackgroundJob,
+    Evaluation,
+    PlanRevision,
+    PublishedSnapshot,
+    Round,
+    SupportCase,
+)
 from pdca.presentation import item_kpis
 from pdca.views.public import public_document
-from priorities.models import PriorityItem
+from priorities.models import Plan, PlanEdition, PriorityItem
 from systems.models import System
 
 # Named URLs that answer with something other than a page (data, files, POST-only actions), and
@@ -29,6 +36,30 @@ NOT_PAGES = {
     "staff:actuals_template": "xlsx: downloaded in test_excel_upload.py",
     "staff:job_status": "JSON polled by static/js/job.js",
     "staff:job_download": "a file (tests/pdca/test_background_jobs.py)",
+    "staff:round_csv": "CSV (tests/pdca/test_round_views.py)",
+    "staff:round_xlsx": "xlsx (tests/pdca/test_round_views.py)",
+    "staff:round_extend": "POST only (tests/pdca/test_round_views.py)",
+    "staff:round_department": "POST only (tests/pdca/test_round_views.py)",
+    "staff:round_close": "POST only (tests/pdca/test_round.py)",
+    "staff:round_remind": "POST only (tests/pdca/test_reminders.py)",
+    "staff:user_resend": "POST only (tests/pdca/test_accounts.py)",
+}
+
+
+# Staff pages only DX staff open (the head of DX also opens the revisions): empty for others.
+DX_ONLY = {
+    "staff:publish",
+    "staff:round_overview",
+    "staff:round_open",
+    "staff:round_detail",
+    "staff:users",
+    "staff:user_invite",
+    "staff:user_edit",
+    "staff:pmo",
+    "staff:pmo_new",
+    "staff:pmo_case",
+    "staff:revisions",
+    "staff:revision",
 }
 
 
@@ -54,6 +85,7 @@ def public_pages() -> dict[str, list[str]]:
     kpis = [(item["code"], kpi["code"]) for item in document["items"] for kpi in item_kpis(item)]
     snapshots = list(PublishedSnapshot.objects.order_by("fiscal_year", "version"))
     years = sorted({s.fiscal_year for s in snapshots})
+    editions = list(PlanEdition.objects.order_by("number").values_list("number", flat=True))
     return {
         "public:index": [reverse("public:index")],
         "public:item": _urls("public:item", [(code,) for code in codes]),
@@ -69,6 +101,26 @@ def public_pages() -> dict[str, list[str]]:
             "public:archive_version_item",
             [(s.fiscal_year, s.version, code) for s in snapshots for code in codes],
         ),
+        "public:archive_corrections": _urls(
+            "public:archive_corrections", [(year,) for year in years]
+        ),
+        "public:plan": [reverse("public:plan")],
+        "public:plan_section": _urls(
+            "public:plan_section",
+            [
+                (section["number"],)
+                for plan in Plan.objects.all()
+                for section in plan.sections
+                if section["number"] != 4  # section 4 is the items themselves
+            ],
+        ),
+        "public:pmo": [reverse("public:pmo")],
+        "public:revisions": [reverse("public:revisions")],
+        "public:revision": _urls("public:revision", [(n,) for n in editions if n > 1]),
+        "public:edition": _urls("public:edition", [(n,) for n in editions]),
+        "public:edition_item": _urls(
+            "public:edition_item", [(n, code) for n in editions for code in codes]
+        ),
     }
 
 
@@ -76,8 +128,17 @@ def staff_pages(user, *, every=True) -> dict[str, list[str]]:
     """URL name → the staff pages ``user`` may open: every item, KPI and system they see (with
     ``every=False``, the first three of each), one evaluation in each state the data holds and a
     new one (the evaluation page differs by state, not by item), and their jobs."""
+    from django.contrib.auth import get_user_model
+
     from pdca.selectors import cycle_years
-    from priorities.permissions import is_dx_staff
+    from priorities.permissions import (
+        DEPARTMENT_HEAD_GROUP,
+        DX_STAFF_GROUP,
+        is_dx_staff,
+        is_head_of_dx,
+    )
+
+    User = get_user_model()
 
     items = list(PriorityItem.objects.for_user(user).in_plan_order())
     first = slice(None) if every else slice(3)
@@ -115,6 +176,28 @@ def staff_pages(user, *, every=True) -> dict[str, list[str]]:
         ),
     }
     pages["staff:publish"] = [reverse("staff:publish")] if is_dx_staff(user) else []
+    dx = is_dx_staff(user)
+    pages["staff:round_overview"] = [reverse("staff:round_overview")] if dx else []
+    pages["staff:round_open"] = [reverse("staff:round_open")] if dx else []
+    rounds = Round.objects.order_by("fiscal_year").values_list("fiscal_year")
+    pages["staff:round_detail"] = _urls("staff:round_detail", rounds) if dx else []
+    heads = (
+        User.objects.filter(groups__name=DEPARTMENT_HEAD_GROUP, is_superuser=False)
+        .exclude(groups__name=DX_STAFF_GROUP)
+        .order_by("pk")
+        .values_list("pk")
+    )
+    pages["staff:users"] = [reverse("staff:users")] if dx else []
+    pages["staff:user_invite"] = [reverse("staff:user_invite")] if dx else []
+    pages["staff:user_edit"] = _urls("staff:user_edit", list(heads)[first]) if dx else []
+    pages["staff:pmo"] = [reverse("staff:pmo")] if dx else []
+    pages["staff:pmo_new"] = [reverse("staff:pmo_new")] if dx else []
+    cases = SupportCase.objects.order_by("pk").values_list("pk")
+    pages["staff:pmo_case"] = _urls("staff:pmo_case", list(cases)[first]) if dx else []
+    revisers = dx or is_head_of_dx(user)
+    pages["staff:revisions"] = [reverse("staff:revisions")] if revisers else []
+    revisions = PlanRevision.objects.order_by("pk").values_list("pk")
+    pages["staff:revision"] = _urls("staff:revision", revisions) if revisers else []
     return pages
 
 

@@ -39,7 +39,8 @@ def test_wide_tables_scroll_inside_their_own_labelled_region(client):
     regions = re.findall(
         r'<div class="table-wrap" role="region" aria-labelledby="([^"]+)" tabindex="0">', page
     )
-    assert regions == ["roadmap-table", "kpi-table"]
+    assert regions[:2] == ["roadmap-table", "kpi-table"]
+    assert len(set(regions)) == len(regions)  # each names its own table
     for region in regions:
         assert f'<caption id="{region}">' in page
     assert page.count('class="table-wrap"') == len(regions)

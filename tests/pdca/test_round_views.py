@@ -262,7 +262,7 @@ def test_extending_from_the_page_needs_a_reason_and_shows_in_the_history(
     assert done.status_code == 302
     page = client.get("/staff/round/2025/").content.decode()
     assert "期限を変更: 決算の確定待ち" in page
-    assert "2026-05-31 → 2026-06-15" in page
+    assert "2026年5月31日 → 2026年6月15日" in page
 
 
 def test_a_department_s_dates_are_set_on_the_round_page(client, dx_staff, round_r7):
