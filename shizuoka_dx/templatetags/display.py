@@ -133,3 +133,14 @@ def days_left(value):
 def long_date(value):
     """A date as 「2026年5月31日（日）」 (－ for none)."""
     return format_date(value or None)
+
+
+@register.filter
+def any_has(rows, name):
+    """Whether any of ``rows`` (dicts or objects) has a value for ``name``: a table leaves out a
+    line that would say 「－」 in every column."""
+    for row in rows or ():
+        value = row.get(name) if isinstance(row, dict) else getattr(row, name, None)
+        if value:
+            return True
+    return False
