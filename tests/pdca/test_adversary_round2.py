@@ -1,0 +1,191 @@
+"""Holes found by attacking the update round, the revisions of the plan (editions), the PMO
+register and the staff accounts from outside, as a person would meet them (a crafted URL, an
+admin form, a head's address added the same day, an account given more rights). Each test shows
+one hole and that it is closed."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from kpis.models import Kpi
+from pdca.models import EmailMessageRecord, Evaluation
+from pdca.services import mail
+from pdca.services.round import round_open
+from priorities import permissions
+from priorities.models import Department, PriorityItem
+from priorities.permissions import DEPARTMENT_HEAD_GROUP
+from tests.test_history import admin_form_data
+
+pytestmark = pytest.mark.django_db
+
+R7 = 2025
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+# ---- query strings a person can type: never a server error ----------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/staff/pmo/?year=%C2%B2",  # "²": str.isdigit() says yes, int() says no
+        "/staff/pmo/?department=%C2%B2",
+        "/staff/pmo/?department=99999999999999999999",  # larger than the database's integer
+        "/staff/pmo/?year=99999999999999999999&format=csv",
+        "/staff/systems/{system}/?year=%C2%B2",
+    ],
+)
+def test_odd_numbers_in_a_staff_pages_query_are_ignored_not_a_server_error(client, dx_staff, url):
+    from systems.models import System
+
+    login(client, dx_staff)
+    response = client.get(url.format(system=System.objects.order_by("pk").first().pk))
+    assert response.status_code == 200
+
+
+def test_odd_numbers_posted_to_a_revision_are_refused_in_japanese(client, dx_staff):
+    from pdca.services.revisions import revision_create
+
+    revision = revision_create(
+        title="試し", reason="試し", effective_fiscal_year=2026, user=dx_staff
+    )
+    login(client, dx_staff)
+    url = f"/staff/revisions/{revision.pk}/"
+    for data in ({"step": "submit", "version": "²"}, {"step": "drop", "index": "²"}):
+        response = client.post(url, data)
+        assert response.status_code == 400
+        assert "変更" in response.content.decode()
+
+
+# ---- reminders: a head given an address the same day --------------------------------------
+
+
+def test_a_head_given_an_e_mail_address_later_that_day_still_gets_the_days_reminder(
+    mailoutbox, dx_staff, head_a, capsys
+):
+    """The morning run could not reach 危機管理課's head (no address) and recorded that; DX staff
+    add the address; the next run said 「本日は送信済み」 and sent nothing all day."""
+    round_open(
+        fiscal_year=R7,
+        actuals_due=date(2026, 5, 31),
+        evaluations_due=date(2026, 6, 30),
+        user=dx_staff,
+    )
+    call_command("send_reminders", "--today", "2026-05-24")
+    assert mailoutbox == []
+    head_a.email = "kiki@example.jp"
+    head_a.save()
+    call_command("send_reminders", "--today", "2026-05-24")
+    assert [m.to for m in mailoutbox] == [["kiki@example.jp"]]
+    record = EmailMessageRecord.objects.get(recipient=head_a)
+    assert (record.status, record.to_address) == (EmailMessageRecord.Status.SENT, "kiki@example.jp")
+    # … and once sent, a third run sends nothing more.
+    call_command("send_reminders", "--today", "2026-05-24")
+    assert len(mailoutbox) == 1
+    assert mail.send_reminders(today=date(2026, 5, 24)).reminders[0].outcome == mail.ALREADY
+
+
+# ---- accounts: DX staff cannot make someone the head of DX (who approves revisions) -----------
+
+
+def test_dx_staff_cannot_make_a_head_the_head_of_dx_on_the_users_page(client, dx_staff, head_a):
+    """A head of DX推進課 approves the plan's revisions (four eyes with DX staff). DX staff could
+    give any head DX推進課 (or invite one there) and have their own revision approved by an
+    account they control."""
+    login(client, dx_staff)
+    dx = Department.objects.get(name="DX推進課")
+    crisis = Department.objects.get(name="危機管理課")
+    data = {
+        "full_name": "kiki-head",
+        "email": "kiki@example.jp",
+        "role": "head",
+        "departments": [crisis.pk, dx.pk],
+        "is_active": "on",
+        "reason": "兼務",
+    }
+    response = client.post(f"/staff/users/{head_a.pk}/", data)
+    assert response.status_code == 400
+    assert "システム管理者" in response.content.decode()
+    head_a = type(head_a).objects.get(pk=head_a.pk)
+    assert not permissions.is_head_of_dx(head_a)
+
+    response = client.post(
+        "/staff/users/invite/",
+        {
+            "username": "new-dx-head",
+            "full_name": "新しい課長",
+            "email": "new@example.jp",
+            "departments": [dx.pk],
+        },
+    )
+    assert response.status_code == 400
+    assert "システム管理者" in response.content.decode()
+    assert not type(head_a).objects.filter(username="new-dx-head").exists()
+
+
+def test_dx_staff_cannot_take_over_the_head_of_dxs_account(client, dx_staff, django_user_model):
+    """Changing the head of DX's address and sending the set-password link there gave DX staff
+    the account that approves their revisions."""
+    from tests.conftest import make_user
+
+    head_of_dx = make_user(
+        django_user_model, "dx-head", group=DEPARTMENT_HEAD_GROUP, departments=["DX推進課"]
+    )
+    head_of_dx.email = "dx-head@example.jp"
+    head_of_dx.save()
+    login(client, dx_staff)
+    url = f"/staff/users/{head_of_dx.pk}/"
+    data = {
+        "full_name": "dx-head",
+        "email": "mine@example.jp",
+        "role": "head",
+        "departments": [Department.objects.get(name="DX推進課").pk],
+        "is_active": "on",
+        "reason": "アドレス変更",
+    }
+    assert client.post(url, data).status_code == 403
+    head_of_dx.refresh_from_db()
+    assert head_of_dx.email == "dx-head@example.jp"
+    assert client.post(f"{url}invitation/").status_code == 302
+    assert not EmailMessageRecord.objects.filter(recipient=head_of_dx).exists()
+    # The head of DX is still a head, who keeps their own departments' work.
+    assert Group.objects.get(name=DEPARTMENT_HEAD_GROUP).user_set.filter(pk=head_of_dx.pk)
+
+
+# ---- the admin: a KPI's target is not corrected under an approved year ----------------------
+
+
+def test_the_admin_refuses_a_new_target_for_a_kpi_whose_year_is_approved(client, dx_staff):
+    """Changing 1-1-K01's target number in /admin/ regraded 令和7年度, already approved (A → C on
+    the staff pages, and the next publication), while the printed target text stayed 375,000件.
+    A new target goes through a revision of the plan, from a year not yet approved."""
+    kpi = Kpi.objects.get(code="1-1-K01")
+    item = PriorityItem.objects.get(code="1-1")
+    Evaluation.objects.create(item=item, fiscal_year=R7, status=Evaluation.Status.APPROVED)
+    login(client, dx_staff)
+    url = f"/admin/kpis/kpi/{kpi.pk}/change/"
+    page = client.get(url)
+    inlines = [f.formset.prefix for f in page.context["inline_admin_formsets"]]
+    data = admin_form_data(client, url, inlines=inlines)
+    data["target_value"] = "3000000"
+    data["change_reason"] = "目標値の訂正"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "計画の改訂" in response.content.decode()
+    kpi.refresh_from_db()
+    assert kpi.target_value == Decimal("375000")
+
+    # A name (no effect on grades) is still corrected in the admin.
+    data = admin_form_data(client, url, inlines=inlines)
+    data["name"] = kpi.name + "（訂正）"
+    data["change_reason"] = "誤字の訂正"
+    assert client.post(url, data).status_code == 302
+    kpi.refresh_from_db()
+    assert kpi.name.endswith("（訂正）")
