@@ -3,6 +3,8 @@ register and the staff accounts from outside, as a person would meet them (a cra
 admin form, a head's address added the same day, an account given more rights). Each test shows
 one hole and that it is closed."""
 
+import csv as csv_module
+import io
 from datetime import date
 from decimal import Decimal
 
@@ -189,3 +191,65 @@ def test_the_admin_refuses_a_new_target_for_a_kpi_whose_year_is_approved(client,
     assert client.post(url, data).status_code == 302
     kpi.refresh_from_db()
     assert kpi.name.endswith("（訂正）")
+
+
+def test_the_admin_import_refuses_a_new_target_for_a_kpi_whose_year_is_approved(client, dx_staff):
+    """The same correction as a file on the KPIs' admin import page was saved."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    Evaluation.objects.create(
+        item=PriorityItem.objects.get(code="1-1"),
+        fiscal_year=R7,
+        status=Evaluation.Status.APPROVED,
+    )
+    login(client, dx_staff)
+    kpi = Kpi.objects.select_related("item").get(code="1-1-K01")
+    row = {
+        "code": kpi.code, "item": kpi.item.code, "order": kpi.order, "name": kpi.name,
+        "unit": kpi.unit, "direction": kpi.direction, "cumulative": int(kpi.cumulative),
+        "baseline_value": kpi.baseline_value, "baseline_fiscal_year": kpi.baseline_fiscal_year,
+        "baseline_text": kpi.baseline_text, "target_value": 3000000,
+        "target_fiscal_year": kpi.target_fiscal_year, "target_text": kpi.target_text,
+        "target_operator": kpi.target_operator,
+    }  # fmt: skip
+    out = io.StringIO()
+    writer = csv_module.writer(out)
+    writer.writerow(row)
+    writer.writerow(["" if v is None else v for v in row.values()])
+    csv = out.getvalue().encode("utf-8-sig")
+    response = client.post(
+        "/admin/kpis/kpi/import/",
+        {
+            "resource": 0,
+            "format": 0,
+            "import_file": SimpleUploadedFile("kpis.csv", csv, content_type="text/csv"),
+        },
+    )
+    page = response.content.decode()
+    if "confirm_form" in (response.context or {}) and response.context["confirm_form"]:
+        confirm = response.context["confirm_form"]
+        data = {name: confirm[name].value() for name in confirm.fields}
+        client.post("/admin/kpis/kpi/process_import/", data)
+    assert Kpi.objects.get(code="1-1-K01").target_value == Decimal("375000")
+    assert "計画の改訂" in page
+
+
+def test_a_word_in_a_number_column_of_the_kpi_import_is_named_in_japanese(client, dx_staff):
+    """A shifted column (a comma inside an unquoted 「298,621件」) put text in target_value: the
+    import page showed 「[<class 'decimal.ConversionSyntax'>]」."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    login(client, dx_staff)
+    csv = "code,item,target_value\r\n1-1-K01,1-1,375千件\r\n".encode("utf-8-sig")
+    response = client.post(
+        "/admin/kpis/kpi/import/",
+        {
+            "resource": 0,
+            "format": 0,
+            "import_file": SimpleUploadedFile("kpis.csv", csv, content_type="text/csv"),
+        },
+    )
+    page = response.content.decode()
+    assert "ConversionSyntax" not in page and "&lt;class" not in page
+    assert "列「target_value」の「375千件」は数値として読めません" in page
+    assert Kpi.objects.get(code="1-1-K01").target_value == Decimal("375000")
