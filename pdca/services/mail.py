@@ -125,6 +125,11 @@ def deliver(message_id: int) -> str:
     message = EmailMessageRecord.objects.select_related("recipient").get(pk=message_id)
     if not claimed:
         return message.status
+    if not message.recipient.is_active:  # left (利用停止) since it was recorded: never sent
+        EmailMessageRecord.objects.filter(pk=message_id).update(
+            status=Status.UNREACHABLE, error="利用停止中の職員のため送りませんでした。"
+        )
+        return Status.UNREACHABLE
     body = message.body
     if message.kind == Kind.INVITATION:  # the link is made now and never stored
         body = body.replace(LINK_PLACEHOLDER, set_password_url(message.recipient))

@@ -253,3 +253,33 @@ def test_a_word_in_a_number_column_of_the_kpi_import_is_named_in_japanese(client
     assert "ConversionSyntax" not in page and "&lt;class" not in page
     assert "列「target_value」の「375千件」は数値として読めません" in page
     assert Kpi.objects.get(code="1-1-K01").target_value == Decimal("375000")
+
+
+def test_a_head_deactivated_after_a_failed_e_mail_never_gets_it(
+    mailoutbox, dx_staff, head_a, monkeypatch
+):
+    """The SMTP server failed in the morning; 危機管理課's head left (利用停止) at noon; the next
+    run sent the kept reminder to the person who had left."""
+    head_a.email = "kiki@example.jp"
+    head_a.save()
+    round_open(
+        fiscal_year=R7,
+        actuals_due=date(2026, 5, 31),
+        evaluations_due=date(2026, 6, 30),
+        user=dx_staff,
+    )
+
+    def refuse(self, *args, **kwargs):
+        raise OSError("接続できません")
+
+    monkeypatch.setattr("django.core.mail.message.EmailMessage.send", refuse)
+    mail.send_reminders(today=date(2026, 5, 24))
+    monkeypatch.undo()
+    head_a.is_active = False
+    head_a.save()
+    report = mail.send_reminders(today=date(2026, 5, 24))
+    assert mailoutbox == []
+    assert report.waiting_sent == 0
+    record = EmailMessageRecord.objects.get(recipient=head_a)
+    assert record.status != EmailMessageRecord.Status.SENT
+    assert "利用停止" in record.error
