@@ -195,6 +195,12 @@ class RoundOpenForm(forms.Form):
         help_text="評価を書いて提出し、ほかの課長が承認するまでの期限です。" + DATE_HELP,
     )
 
+    def clean_fiscal_year(self):
+        try:
+            return check_cycle_year(parse_fiscal_year(self.cleaned_data["fiscal_year"]))
+        except FiscalYearError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
 
 class SystemYearForm(forms.Form):
     """One year's Form ② of a system: operating status and that year's texts."""
