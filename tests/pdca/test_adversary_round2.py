@@ -283,3 +283,31 @@ def test_a_head_deactivated_after_a_failed_e_mail_never_gets_it(
     record = EmailMessageRecord.objects.get(recipient=head_a)
     assert record.status != EmailMessageRecord.Status.SENT
     assert "利用停止" in record.error
+
+
+@pytest.mark.parametrize("started_on", ["1999-01-01", "9999-12-31"])
+def test_a_support_case_dated_outside_the_years_the_app_handles_is_refused(
+    client, dx_staff, started_on
+):
+    """1999-01-01 (ongoing) was counted in every year of the plan on /pmo/; 9999-12-31 in none."""
+    from pdca.models import SupportCase
+
+    login(client, dx_staff)
+    response = client.post(
+        "/staff/pmo/new/",
+        {
+            "title": "打ち間違い",
+            "department": Department.objects.get(name="DX推進課").pk,
+            "category": "tool",
+            "mode": "accompany",
+            "started_on": started_on,
+            "ended_on": "",
+            "stage": "planning",
+            "item": "",
+            "note": "",
+        },
+    )
+    assert response.status_code == 400
+    assert "開始日（" in response.content.decode()
+    assert "2000年度から2100年度までの日付にしてください" in response.content.decode()
+    assert not SupportCase.objects.exists()
