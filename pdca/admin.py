@@ -20,7 +20,7 @@ from kpis.admin import KpiAdmin
 from kpis.models import Actual, Kpi, KpiPlacement
 from kpis.parsing import ParsedValue
 from pdca.models import Evaluation, PublishedSnapshot, SupportCase
-from pdca.resources import ActualResource, CostRecordResource, KpiCorrectionResource
+from pdca.resources import ActualResource, CostRecordResource, KpiResource
 from pdca.services.actuals import (
     ActualChange,
     ActualsRefused,
@@ -478,7 +478,7 @@ class KpiCorrectionForm(ReasonForm):
 @admin.register(Kpi)
 class KpiWithPlacementsAdmin(WithPlacements, KpiAdmin):
     form = KpiCorrectionForm
-    resource_classes = [KpiCorrectionResource]
+    resource_classes = [KpiResource]
     inlines = [KpiPlacementInline, *KpiAdmin.inlines]
     placement_model = KpiPlacement
     save_placements = staticmethod(kpi_placements_save)

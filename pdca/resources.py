@@ -12,9 +12,9 @@ from decimal import Decimal
 
 from import_export import fields, widgets
 
+from kpis import resources as kpi_resources
 from kpis.models import Actual, Kpi
 from kpis.parsing import ParsedValue, ValueParseError, check_fiscal_year, parse_actual
-from kpis.resources import KpiResource
 from pdca.services.actuals import ActualsRefused, actual_save
 from pdca.services.costs import CostRefused, cost_save
 from pdca.services.revisions import GRADING_FIELDS, kpi_correction_refusal
@@ -177,9 +177,10 @@ class CostRecordResource(SafeResource):
         raise ValueError("管理画面の取り込みでは経費を削除できません。")
 
 
-class KpiCorrectionResource(KpiResource):
+class KpiResource(kpi_resources.KpiResource):
     """KPIs corrected by an admin import: like the admin's form, what decides a KPI's grades is
-    refused under a year already approved or published (``kpi_correction_refusal``)."""
+    refused under a year already approved or published (``kpi_correction_refusal``). It keeps
+    the name KpiResource: the admin's export form names its fields after the class."""
 
     def before_save_instance(self, instance, row, **kwargs):
         super().before_save_instance(instance, row, **kwargs)

@@ -38,6 +38,10 @@ class ReadableHistoryAdmin(RecordedAdmin):
 @admin.register(Plan)
 class PlanAdmin(RecordedAdmin):
     list_display = ["title", "established"]
+    # The plan's text by section and its printed figures are data of the plan (JSON, read from
+    # fixtures/ and changed by a revision of the plan, /staff/revisions/): never typed here as
+    # raw JSON, whose keys are not Japanese either. /plan/ shows them.
+    exclude = ["sections", "printed_figures"]
 
 
 @admin.register(Department)
