@@ -311,3 +311,22 @@ def test_a_support_case_dated_outside_the_years_the_app_handles_is_refused(
     assert "開始日（" in response.content.decode()
     assert "2000年度から2100年度までの日付にしてください" in response.content.decode()
     assert not SupportCase.objects.exists()
+
+
+def test_a_due_date_typed_in_full_width_is_read(client, dx_staff):
+    """「２０２６／５／３１」 (a Japanese input method's digits) was 「日付として読めません」 on the
+    round's page, though the help says 2026/5/31 may be typed and the commands read it."""
+    from pdca.models import Round
+
+    login(client, dx_staff)
+    response = client.post(
+        "/staff/round/open/",
+        {
+            "fiscal_year": "令和７年度",
+            "actuals_due": "２０２６／５／３１",
+            "evaluations_due": "２０２６年６月３０日",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    round_ = Round.objects.get(fiscal_year=R7)
+    assert (round_.actuals_due, round_.evaluations_due) == (date(2026, 5, 31), date(2026, 6, 30))
