@@ -311,6 +311,9 @@ class AccountForm(forms.Form):
     reason = forms.CharField(
         label="変更の理由", max_length=200, help_text="履歴に残ります（例: 4月の人事異動）。"
     )
+    # The account's latest change when the page was opened (pdca/services/accounts.py refuses a
+    # save from an older page: it would put back what someone changed in between).
+    seen = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         from pdca.services.accounts import ROLES

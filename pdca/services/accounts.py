@@ -60,6 +60,14 @@ def _heads_dx(role: str, departments) -> bool:
     return role == ROLE_HEAD and any(d.name == permissions.DX_DEPARTMENT for d in departments)
 
 
+def last_change(user) -> int:
+    """The account's latest recorded change (0: none), which a page carries as ``seen``."""
+    return (
+        AccountEvent.objects.filter(user=user).order_by("-pk").values_list("pk", flat=True).first()
+        or 0
+    )
+
+
 def role_of(user) -> str:
     return ROLE_HEAD if permissions.is_department_head(user) else ROLE_NONE
 
@@ -136,8 +144,10 @@ def user_update(
     role: str,
     is_active: bool,
     reason: str,
+    seen: int | None = None,
 ):
-    """Change a head's account; returns the changes made as (label, old, new)."""
+    """Change a head's account; returns the changes made as (label, old, new). ``seen``: the
+    account's latest change (``last_change``) on the page the person saved from."""
     _check_actor(actor)
     User = get_user_model()
     current = User.objects.select_for_update().get(pk=user.pk)
@@ -147,6 +157,10 @@ def user_update(
         )
     if current.pk == actor.pk:
         raise AccountRefused("自分のアカウントはここでは変更できません。")
+    if seen is not None and seen != last_change(current):
+        raise AccountRefused(
+            "この画面を開いたあとに、別の人がこのアカウントを変更しました。開き直してください。"
+        )
     reason = (reason or "").strip()
     if not reason:
         raise AccountRefused("変更の理由を記入してください（履歴に残ります）。")

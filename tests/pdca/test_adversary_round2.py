@@ -5,6 +5,7 @@ one hole and that it is closed."""
 
 import csv as csv_module
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -330,3 +331,39 @@ def test_a_due_date_typed_in_full_width_is_read(client, dx_staff):
     assert response.status_code == 302, response.content.decode()[-3000:]
     round_ = Round.objects.get(fiscal_year=R7)
     assert (round_.actuals_due, round_.evaluations_due) == (date(2026, 5, 31), date(2026, 6, 30))
+
+
+def test_two_dx_staff_changing_one_head_at_once_never_undo_each_other(
+    client, dx_staff, head_a, django_user_model
+):
+    """Two tabs (or two DX staff) open 危機管理課's head; one adds 河川課, the other then fixes the
+    e-mail from the page opened before: the second save put the departments back as its page
+    showed them, and 河川課 was silently gone."""
+    from django.test import Client
+
+    from tests.conftest import make_user
+
+    other = make_user(django_user_model, "dx-staff-2", group="DX推進課職員")
+    crisis = Department.objects.get(name="危機管理課")
+    river = Department.objects.get(name="河川課")
+    url = f"/staff/users/{head_a.pk}/"
+    first, second = login(client, dx_staff), login(Client(), other)
+    page = second.get(url).content.decode()
+    seen = re.search(r'name="seen" value="(\d*)"', page)
+    assert seen, "the page carries what it showed"
+    data = {
+        "full_name": "kiki-head",
+        "email": "",
+        "role": "head",
+        "departments": [crisis.pk],
+        "is_active": "on",
+        "seen": seen.group(1),
+    }
+    done = first.post(url, {**data, "departments": [crisis.pk, river.pk], "reason": "兼務"})
+    assert done.status_code == 302
+    late = second.post(url, {**data, "email": "kiki@example.jp", "reason": "アドレス登録"})
+    assert late.status_code == 400
+    assert "別の人がこのアカウントを変更しました" in late.content.decode()
+    head_a.refresh_from_db()
+    assert {d.name for d in head_a.departments.all()} == {"危機管理課", "河川課"}
+    assert head_a.email == ""
