@@ -367,3 +367,19 @@ def test_two_dx_staff_changing_one_head_at_once_never_undo_each_other(
     head_a.refresh_from_db()
     assert {d.name for d in head_a.departments.all()} == {"危機管理課", "河川課"}
     assert head_a.email == ""
+
+
+@pytest.mark.parametrize("url", ["/revisions/", "/plan/2/", "/plan/3/", "/plan/5/", "/items/1-1/"])
+def test_every_scrolling_table_is_a_labelled_region_a_keyboard_reaches(client, url):
+    """A wide table scrolls inside its box (.table-wrap): without tabindex a keyboard user cannot
+    scroll it, and without a name a screen reader announces an anonymous region (WCAG 2.1.1,
+    4.1.2). The change log, the plan's text and Form ② by year had bare boxes."""
+    page = client.get(url).content.decode()
+    boxes = re.findall(r'<div class="table-wrap"[^>]*>', page)
+    assert boxes
+    for box in boxes:
+        named = re.fullmatch(
+            r'<div class="table-wrap" role="region" aria-labelledby="([^"]+)" tabindex="0">', box
+        )
+        assert named, box
+        assert f'id="{named.group(1)}"' in page
