@@ -38,7 +38,7 @@ def test_section_2_names_check_and_action(client):
     page = client.get("/plan/2/").content.decode()
     assert "【Check】整備した様式を用いて" in page
     assert "アクションプランは随時更新・公開し" in page
-    assert "<caption>" in page  # the PDCA figure's words as a table
+    assert '<caption id="table-' in page  # the PDCA figure's words as a table (a labelled region)
 
 
 def test_section_5_keeps_its_printed_order_and_the_pmo_heading(client):
