@@ -3,6 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import CommandError
 
+from pdca import rounds
 from pdca.demo import (
     OPEN_YEAR,
     PUBLISHED_YEAR,
@@ -13,7 +14,6 @@ from pdca.demo import (
 )
 from pdca.demo_actuals import load_demo_actuals, remove_demo_data
 from pdca.loading import PlanChangedSinceLoading, PlanLoadError, load_plan
-from pdca.rounds import today
 from priorities.roles import command_user
 from shizuoka_dx.commands import Command as BaseCommand
 
@@ -90,7 +90,7 @@ class Command(BaseCommand):
             if cycle["published"]:
                 message += f"。{PUBLISHED_YEAR}年度（令和6年度）をデモとして公表しました"
             self.stdout.write(self.style.WARNING(message))
-            if load_demo_round(user=actor, today=today()):
+            if load_demo_round(user=actor, today=rounds.today()):
                 self.stdout.write(
                     self.style.WARNING(
                         f"{OPEN_YEAR}年度（令和7年度）の更新ラウンドをデモとして開始しました"
