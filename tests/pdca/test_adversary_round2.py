@@ -383,3 +383,34 @@ def test_every_scrolling_table_is_a_labelled_region_a_keyboard_reaches(client, u
         )
         assert named, box
         assert f'id="{named.group(1)}"' in page
+
+
+def test_extending_the_round_never_puts_a_departments_evaluations_before_its_actuals(
+    client, dx_staff
+):
+    """河川課 had only its own evaluation date (12月5日), its actuals following the round's; the
+    round's actuals were then moved to 12月20日: 河川課's evaluations fell due before the actuals
+    they evaluate, which the round's own dates may never do."""
+    from pdca.models import Round, RoundDeadline
+
+    round_open(
+        fiscal_year=R7,
+        actuals_due=date(2026, 5, 31),
+        evaluations_due=date(2026, 6, 30),
+        user=dx_staff,
+    )
+    river = Department.objects.get(name="河川課")
+    login(client, dx_staff)
+    response = client.post(
+        "/staff/round/2025/department/",
+        {"department": river.pk, "actuals_due": "", "evaluations_due": "2026-06-05", "reason": "x"},
+    )
+    assert response.status_code == 302
+    response = client.post(
+        "/staff/round/2025/extend/",
+        {"actuals_due": "2026-06-20", "evaluations_due": "2026-06-30", "reason": "延長"},
+    )
+    assert response.status_code == 400
+    assert "河川課の評価の期限（2026年6月5日" in response.content.decode()
+    assert Round.objects.get().actuals_due == date(2026, 5, 31)
+    assert RoundDeadline.objects.get().evaluations_due == date(2026, 6, 5)
