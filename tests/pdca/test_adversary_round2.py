@@ -414,3 +414,30 @@ def test_extending_the_round_never_puts_a_departments_evaluations_before_its_act
     assert "河川課の評価の期限（2026年6月5日" in response.content.decode()
     assert Round.objects.get().actuals_due == date(2026, 5, 31)
     assert RoundDeadline.objects.get().evaluations_due == date(2026, 6, 5)
+
+
+def test_dx_staff_cannot_make_a_head_the_head_of_dx_in_the_admin_either(client, dx_staff, head_a):
+    """/admin/ → 所管課 → DX推進課 → 所属する職員: adding a head there made them head of DX."""
+    dx = Department.objects.get(name="DX推進課")
+    login(client, dx_staff)
+    url = f"/admin/priorities/department/{dx.pk}/change/"
+    before = set(dx.members.values_list("pk", flat=True))
+    response = client.post(
+        url, {"name": "DX推進課", "members": [*before, head_a.pk], "change_reason": "兼務"}
+    )
+    assert response.status_code in (200, 302)
+    assert set(dx.members.values_list("pk", flat=True)) == before
+    assert not permissions.is_head_of_dx(type(head_a).objects.get(pk=head_a.pk))
+    assert (
+        client.post(f"/admin/priorities/department/{dx.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert Department.objects.filter(name="DX推進課").exists()
+    # Another department's members are still kept there by DX staff.
+    river = Department.objects.get(name="河川課")
+    response = client.post(
+        f"/admin/priorities/department/{river.pk}/change/",
+        {"name": "河川課", "members": [head_a.pk], "change_reason": "兼務"},
+    )
+    assert response.status_code == 302
+    assert head_a in river.members.all()
