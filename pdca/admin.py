@@ -20,7 +20,7 @@ from kpis.admin import KpiAdmin
 from kpis.models import Actual, Kpi, KpiPlacement
 from kpis.parsing import ParsedValue
 from pdca.models import Evaluation, PublishedSnapshot, SupportCase
-from pdca.resources import ActualResource, CostRecordResource
+from pdca.resources import ActualResource, CostRecordResource, KpiResource
 from pdca.services.actuals import (
     ActualChange,
     ActualsRefused,
@@ -37,7 +37,8 @@ from pdca.services.placements import (
     system_placement_refusal,
     system_placements_save,
 )
-from shizuoka_dx.admin import HistoryAdmin, RecordedAdmin, TabularInline
+from pdca.services.revisions import kpi_correction_refusal
+from shizuoka_dx.admin import HistoryAdmin, ReasonForm, RecordedAdmin, TabularInline
 from shizuoka_dx.resources import FORMATS
 from systems.admin import SystemAdmin
 from systems.models import CostRecord, System, SystemPlacement, SystemYear
@@ -462,8 +463,22 @@ class WithPlacements(SaysWhyRefused):
         return None
 
 
+class KpiCorrectionForm(ReasonForm):
+    """A KPI corrected in the admin: what decides its grades is refused under a year already
+    approved or published (pdca/services/revisions.py, ``kpi_correction_refusal``)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        message = kpi_correction_refusal(self.instance, self.changed_data)
+        if message:
+            raise ValidationError(message)
+        return cleaned
+
+
 @admin.register(Kpi)
 class KpiWithPlacementsAdmin(WithPlacements, KpiAdmin):
+    form = KpiCorrectionForm
+    resource_classes = [KpiResource]
     inlines = [KpiPlacementInline, *KpiAdmin.inlines]
     placement_model = KpiPlacement
     save_placements = staticmethod(kpi_placements_save)

@@ -1,5 +1,6 @@
 """Forms of the yearly cycle's staff pages; they read what people type, the services decide."""
 
+import unicodedata
 from pathlib import Path
 
 from django import forms
@@ -174,8 +175,18 @@ DATE_HELP = "例: 2026-05-31（2026/5/31 とも書けます）"
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
 
 
+class TypedDateField(forms.DateField):
+    """A date as people type it with a Japanese input method: 「２０２６／５／３１」 reads like
+    「2026/5/31」 (full-width digits and slashes, as the --today option of the commands reads them)."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFKC", value).strip()
+        return super().to_python(value)
+
+
 def date_field(label: str, *, required: bool = True, help_text: str = DATE_HELP):
-    return forms.DateField(
+    return TypedDateField(
         label=label,
         required=required,
         widget=DateInput(),
@@ -300,6 +311,9 @@ class AccountForm(forms.Form):
     reason = forms.CharField(
         label="変更の理由", max_length=200, help_text="履歴に残ります（例: 4月の人事異動）。"
     )
+    # The account's latest change when the page was opened (pdca/services/accounts.py refuses a
+    # save from an older page: it would put back what someone changed in between).
+    seen = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         from pdca.services.accounts import ROLES

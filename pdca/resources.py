@@ -12,10 +12,12 @@ from decimal import Decimal
 
 from import_export import fields, widgets
 
+from kpis import resources as kpi_resources
 from kpis.models import Actual, Kpi
 from kpis.parsing import ParsedValue, ValueParseError, check_fiscal_year, parse_actual
 from pdca.services.actuals import ActualsRefused, actual_save
 from pdca.services.costs import CostRefused, cost_save
+from pdca.services.revisions import GRADING_FIELDS, kpi_correction_refusal
 from shizuoka_dx.fiscal import FiscalYearError, format_fiscal_year
 from shizuoka_dx.numbers import format_number
 from shizuoka_dx.resources import SafeResource
@@ -173,3 +175,19 @@ class CostRecordResource(SafeResource):
 
     def delete_instance(self, instance, row, **kwargs):
         raise ValueError("管理画面の取り込みでは経費を削除できません。")
+
+
+class KpiResource(kpi_resources.KpiResource):
+    """KPIs corrected by an admin import: like the admin's form, what decides a KPI's grades is
+    refused under a year already approved or published (``kpi_correction_refusal``). It keeps
+    the name KpiResource: the admin's export form names its fields after the class."""
+
+    def before_save_instance(self, instance, row, **kwargs):
+        super().before_save_instance(instance, row, **kwargs)
+        saved = Kpi.objects.filter(pk=instance.pk).first() if instance.pk else None
+        if saved is None:
+            return
+        changed = [f for f in GRADING_FIELDS if getattr(saved, f) != getattr(instance, f)]
+        message = kpi_correction_refusal(saved, changed)
+        if message:
+            raise ValueError(f"{instance.code}: {message}")

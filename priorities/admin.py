@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import ManyToManyField
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from priorities import permissions
 from priorities.models import (
     Department,
     FormTool,
@@ -73,6 +74,26 @@ class DepartmentAdmin(ReadableHistoryAdmin):
     list_display = ["name"]
     search_fields = ["name"]
     filter_horizontal = ["members"]
+
+    # A 所管課長 in DX推進課 is the head of DX, who approves DX staff's revisions of the plan: only
+    # the system administrator names them (as on /staff/users/, pdca/services/accounts.py).
+    def _guards_head_of_dx(self, request, obj) -> bool:
+        return (
+            obj is not None
+            and obj.name == permissions.DX_DEPARTMENT
+            and not request.user.is_superuser
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if self._guards_head_of_dx(request, obj):
+            fields += ["name", "members"]
+        return fields
+
+    def has_delete_permission(self, request, obj=None):
+        if self._guards_head_of_dx(request, obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 class PriorityItemInline(TabularInline):

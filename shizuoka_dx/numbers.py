@@ -52,3 +52,18 @@ def format_percent(value) -> str:
 def printed(text: str | None) -> str:
     """Text as the plan prints it, with its percent signs in the pages' one style."""
     return (text or "").replace("％", PERCENT)
+
+
+# The largest id or year a query string may name: the databases' integer (2^31 − 1 on
+# PostgreSQL). A larger one would be an error of the database, not "nothing found".
+LARGEST_QUERY_NUMBER = 2_147_483_647
+
+
+def query_number(text) -> int | None:
+    """A whole number typed in a URL or a hidden field (「2025」「12」), else None: ASCII digits
+    only (「²」 and 「٣」 pass str.isdigit() but not int()), never larger than the database holds."""
+    text = str(text or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= LARGEST_QUERY_NUMBER else None

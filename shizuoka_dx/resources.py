@@ -47,7 +47,13 @@ class SafeResource(resources.ModelResource):
                 and same_but_line_ends(value, saved)
             ):
                 row = {**row, column: saved}
-        return super().import_field(field, instance, row, is_m2m, **kwargs)
+        try:
+            return super().import_field(field, instance, row, is_m2m, **kwargs)
+        except ArithmeticError:  # decimal.InvalidOperation: it would show "[<class 'decimal…'>]"
+            raise ValueError(
+                f"列「{column}」の「{row.get(column)}」は数値として読めません。"
+                "半角の数字で入力してください（例: 375000）。"
+            ) from None
 
     def import_data(self, dataset, **kwargs):
         kwargs["use_transactions"] = True

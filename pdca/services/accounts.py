@@ -5,7 +5,10 @@ a leaver (and reactivate). Every change is an ``AccountEvent`` (who, what, why);
 membership is also kept in the departments' own history.
 
 DX staff manage heads only: accounts of DX staff and system administrators stay with the system
-administrator in /admin/, so nobody can give themselves or others more rights here.
+administrator in /admin/, so nobody can give themselves or others more rights here. So does the
+head of DX (a head in DX推進課), who approves the revisions DX staff write: DX staff can neither
+make someone head of DX here nor change that head's address (and send the set-password link to
+an address of their own).
 """
 
 from django.contrib.auth import get_user_model
@@ -42,6 +45,26 @@ def manageable(user) -> bool:
         or user.is_staff
         or permissions.is_dx_staff(user)
         or user.username == SYSTEM_USERNAME
+        or _heads_dx(role_of(user), user.departments.all())
+    )
+
+
+HEAD_OF_DX_REFUSED = (
+    f"{permissions.DX_DEPARTMENT}の所管課長は計画の改訂を承認する人のため、"
+    "システム管理者が管理画面で設定します。システム管理者に依頼してください。"
+)
+
+
+def _heads_dx(role: str, departments) -> bool:
+    """A head in DX推進課: the head of DX, who approves revisions of the plan."""
+    return role == ROLE_HEAD and any(d.name == permissions.DX_DEPARTMENT for d in departments)
+
+
+def last_change(user) -> int:
+    """The account's latest recorded change (0: none), which a page carries as ``seen``."""
+    return (
+        AccountEvent.objects.filter(user=user).order_by("-pk").values_list("pk", flat=True).first()
+        or 0
     )
 
 
@@ -85,6 +108,8 @@ def user_invite(*, actor, username: str, full_name: str, email: str, departments
         raise AccountRefused(f"メールアドレス「{email}」の職員はすでに登録されています。")
     if not departments:
         raise AccountRefused("所管課を1つ以上選んでください（担当する重点項目が決まります）。")
+    if _heads_dx(ROLE_HEAD, departments):
+        raise AccountRefused(HEAD_OF_DX_REFUSED)
     user = User(username=username, last_name=full_name.strip(), email=email, is_active=True)
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
@@ -119,8 +144,10 @@ def user_update(
     role: str,
     is_active: bool,
     reason: str,
+    seen: int | None = None,
 ):
-    """Change a head's account; returns the changes made as (label, old, new)."""
+    """Change a head's account; returns the changes made as (label, old, new). ``seen``: the
+    account's latest change (``last_change``) on the page the person saved from."""
     _check_actor(actor)
     User = get_user_model()
     current = User.objects.select_for_update().get(pk=user.pk)
@@ -130,11 +157,17 @@ def user_update(
         )
     if current.pk == actor.pk:
         raise AccountRefused("自分のアカウントはここでは変更できません。")
+    if seen is not None and seen != last_change(current):
+        raise AccountRefused(
+            "この画面を開いたあとに、別の人がこのアカウントを変更しました。開き直してください。"
+        )
     reason = (reason or "").strip()
     if not reason:
         raise AccountRefused("変更の理由を記入してください（履歴に残ります）。")
     if is_active and role == ROLE_HEAD and not departments:
         raise AccountRefused("所管課長には所管課を1つ以上選んでください。")
+    if _heads_dx(role, departments):
+        raise AccountRefused(HEAD_OF_DX_REFUSED)
     if (
         email
         and User.objects.filter(email__iexact=email, is_active=True).exclude(pk=current.pk).exists()

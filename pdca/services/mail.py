@@ -85,8 +85,24 @@ def record(
         with transaction.atomic():
             message.save()
     except IntegrityError:
-        return None
+        return _reached_now(message)
     return message
+
+
+def _reached_now(message: EmailMessageRecord) -> EmailMessageRecord | None:
+    """The day's e-mail for this reason was recorded as unreachable (no address then) and the
+    person has an address now: that record becomes the e-mail to send, once (the update takes
+    only a row still unreachable, so of two runs at once one sends it). Otherwise None."""
+    if not message.to_address:
+        return None
+    key = {"recipient": message.recipient, "reason": message.reason, "day": message.day}
+    taken = EmailMessageRecord.objects.filter(**key, status=Status.UNREACHABLE).update(
+        status=Status.PENDING,
+        to_address=message.to_address,
+        subject=message.subject,
+        body=message.body,
+    )
+    return EmailMessageRecord.objects.get(**key) if taken else None
 
 
 # ---- 2. delivering ---------------------------------------------------------------------------
@@ -109,6 +125,11 @@ def deliver(message_id: int) -> str:
     message = EmailMessageRecord.objects.select_related("recipient").get(pk=message_id)
     if not claimed:
         return message.status
+    if not message.recipient.is_active:  # left (利用停止) since it was recorded: never sent
+        EmailMessageRecord.objects.filter(pk=message_id).update(
+            status=Status.UNREACHABLE, error="利用停止中の職員のため送りませんでした。"
+        )
+        return Status.UNREACHABLE
     body = message.body
     if message.kind == Kind.INVITATION:  # the link is made now and never stored
         body = body.replace(LINK_PLACEHOLDER, set_password_url(message.recipient))

@@ -312,6 +312,48 @@ def _refuse_locked_years(revision: PlanRevision, kpi_codes: set[str]) -> None:
         )
 
 
+# A KPI's fields that decide its grades (the rate and A–D): what a correction outside a revision
+# may not change under a year already approved or published.
+GRADING_FIELDS = (
+    "direction",
+    "cumulative",
+    "baseline_value",
+    "baseline_fiscal_year",
+    "target_value",
+    "target_fiscal_year",
+    "target_operator",
+    "pending",
+)
+
+
+def kpi_correction_refusal(kpi: Kpi, changed) -> str | None:
+    """Why a correction of ``kpi`` outside a revision (the admin) may not change the fields
+    ``changed`` now (None: it may). Such a correction holds for every year, so a field that
+    decides grades is refused while any year of its items is approved or published: that year
+    would be regraded under its approval. A revision of the plan changes it from a later year."""
+    fields = [field for field in changed if field in GRADING_FIELDS]
+    if kpi.pk is None or not fields:
+        return None
+    locked = (
+        Evaluation.objects.filter(
+            status__in=LOCKING, item__initiatives__kpi_placements__kpi_id=kpi.pk
+        )
+        .select_related("item")
+        .order_by("-fiscal_year", "item__code")
+        .first()
+    )
+    if locked is None:
+        return None
+    labels = "、".join(str(Kpi._meta.get_field(field).verbose_name) for field in fields)
+    return (
+        f"{locked.item.code} の{format_fiscal_year(locked.fiscal_year, western=False)}の評価は"
+        f"{locked.get_status_display()}のため、達成度を決める項目（{labels}）はここでは変えられま"
+        "せん（承認した年度の達成度が変わってしまいます）。目標などを変えるときは、職員ページの"
+        f"「計画の改訂」で{format_fiscal_year(locked.fiscal_year + 1, western=False)}以降から"
+        "適用する改訂案を作ってください。計画書の誤記の訂正なら、先に評価を再開してください。"
+    )
+
+
 def edition_document(edition: dict) -> dict:
     """The whole plan as it now reads (text, KPIs, roadmap, systems), without any figure."""
     from pdca.opendata import build_document

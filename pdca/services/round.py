@@ -91,10 +91,25 @@ def round_extend(
     reason = _reason(reason)
     if (current.actuals_due, current.evaluations_due) == (actuals_due, evaluations_due):
         raise RoundRefused("期限が前と同じです。変える日付を入力してください。")
+    _check_departments_keep_order(current, actuals_due, evaluations_due)
     current.actuals_due = actuals_due
     current.evaluations_due = evaluations_due
     save_recorded(current, user=user, reason=f"期限を変更: {reason}")
     return current
+
+
+def _check_departments_keep_order(current: Round, actuals_due: date, evaluations_due: date):
+    """A department with only one date of its own takes the other from the round: the round's
+    new dates must keep that department's evaluations on or after its actuals."""
+    for deadline in RoundDeadline.objects.filter(round=current).select_related("department"):
+        own_actuals = deadline.actuals_due or actuals_due
+        own_evaluations = deadline.evaluations_due or evaluations_due
+        if own_evaluations < own_actuals:
+            raise RoundRefused(
+                f"{deadline.department.name}の評価の期限（{format_date(own_evaluations)}）が、"
+                f"実績の入力期限（{format_date(own_actuals)}）より前になります。"
+                f"先に{deadline.department.name}の期限を変えてください。"
+            )
 
 
 @transaction.atomic

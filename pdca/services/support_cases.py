@@ -1,11 +1,15 @@
 """The one write path for the PMO register (plan §5): DX staff enter and correct support cases;
 each write checks permission and the version seen, validates, and records who, when and why."""
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from pdca.models import SupportCase
 from priorities import permissions
+from shizuoka_dx.deadlines import format_date
+from shizuoka_dx.fiscal import MAX_FISCAL_YEAR, MIN_FISCAL_YEAR
 from shizuoka_dx.history import delete_recorded, save_recorded
 
 FIELDS = ("title", "department", "category", "mode", "started_on", "ended_on", "stage", "item",
@@ -14,6 +18,22 @@ FIELDS = ("title", "department", "category", "mode", "started_on", "ended_on", "
 
 class SupportCaseRefused(Exception):
     """Nothing was saved; the message is one Japanese sentence."""
+
+
+FIRST_DAY, LAST_DAY = date(MIN_FISCAL_YEAR, 4, 1), date(MAX_FISCAL_YEAR + 1, 3, 31)
+
+
+def _check_dates(case: SupportCase) -> None:
+    """A date typed wrong (1999 for 2025, or 9999) would count the case in every year of the
+    plan, or in none: only the years the app handles (2000〜2100年度)."""
+    for name in ("started_on", "ended_on"):
+        day = getattr(case, name)
+        if isinstance(day, date) and not FIRST_DAY <= day <= LAST_DAY:
+            label = SupportCase._meta.get_field(name).verbose_name
+            raise SupportCaseRefused(
+                f"{label}（{format_date(day)}）は、{MIN_FISCAL_YEAR}年度から{MAX_FISCAL_YEAR}"
+                "年度までの日付にしてください。"
+            )
 
 
 def _check(user, case: SupportCase | None, seen) -> None:
@@ -40,6 +60,7 @@ def support_case_save(
     for name in FIELDS:
         if name in values:
             setattr(case, name, values[name])
+    _check_dates(case)
     case.entered_by = user
     try:
         save_recorded(case, user=user, reason=reason or "PMOの支援案件を登録・修正")

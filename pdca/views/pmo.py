@@ -17,6 +17,7 @@ from pdca.services.support_cases import SupportCaseRefused, support_case_save
 from priorities import permissions
 from priorities.models import Department, Plan
 from shizuoka_dx.fiscal import fiscal_year_of
+from shizuoka_dx.numbers import query_number
 from shizuoka_dx.spreadsheets import csv_bytes, xlsx_cell, xlsx_response
 
 HEADER = ["件名", "支援した課", "分野", "支援の形", "開始日", "終了日", "段階", "関連する重点項目",
@@ -24,7 +25,7 @@ HEADER = ["件名", "支援した課", "分野", "支援の形", "開始日", "�
 
 
 def _int(text) -> int | None:
-    return int(text) if text and str(text).isdigit() else None
+    return query_number(text)
 
 
 def printed_counts() -> dict[int, dict]:

@@ -30,6 +30,7 @@ from priorities import permissions
 from priorities.models import Initiative, NarrativeBullet, Plan, PlanEdition, RoadmapEntry
 from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.history import entries
+from shizuoka_dx.numbers import query_number
 from systems.models import System
 
 # ---- what the pages show of a revision ------------------------------------------------------
@@ -142,7 +143,10 @@ def staff_revisions(request):
 
 def _seen(request) -> int | None:
     raw = request.POST.get("version", "")
-    return int(raw) if raw.isdigit() else None
+    if raw == "":
+        return None
+    seen = query_number(raw)
+    return -1 if seen is None else seen  # not a version this page wrote: never matches
 
 
 @login_required
@@ -233,8 +237,8 @@ def _post(request, revision, step, kpi, kpi_form, text_form) -> str | None:
                      values={field: text_form.cleaned_data["text"]}, user=user, seen=seen)  # fmt: skip
         return f"{describe(target, key)}の変更を改訂案に加えました。"
     if step == "drop":
-        index = request.POST.get("index", "")
-        revision_drop(revision=revision, index=int(index) if index.isdigit() else -1, user=user,
+        index = query_number(request.POST.get("index"))
+        revision_drop(revision=revision, index=-1 if index is None else index, user=user,
                       seen=seen)  # fmt: skip
         return "変更を1件取り消しました。"
     if step in ("submit", "approve", "return"):

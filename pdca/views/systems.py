@@ -12,7 +12,7 @@ from pdca.services.costs import CostRefused, system_year_save
 from priorities import permissions
 from shizuoka_dx.fiscal import format_fiscal_year
 from shizuoka_dx.history import entries
-from shizuoka_dx.numbers import plain_number
+from shizuoka_dx.numbers import plain_number, query_number
 from systems.charts import cost_figure
 from systems.effectiveness import effectiveness
 from systems.models import CostBreakdown, CostRecord, System, SystemYear
@@ -20,7 +20,7 @@ from systems.selectors import form2_systems, systems_with_costs
 
 
 def _int(text) -> int | None:
-    return int(text) if text and str(text).isdigit() else None
+    return query_number(text)
 
 
 def _has_demo(systems) -> bool:

@@ -86,6 +86,7 @@ def user_edit(request, pk):
         "role": accounts.role_of(user),
         "departments": list(user.departments.all()),
         "is_active": user.is_active,
+        "seen": accounts.last_change(user),
     }
     form = AccountForm(request.POST or None, initial=initial)
     status = 200
