@@ -66,10 +66,21 @@ def name_of(user) -> str:
 
 
 def record(
-    *, recipient, kind: str, reason: str, day: date, subject: str, body: str, round=None
+    *,
+    recipient,
+    kind: str,
+    reason: str,
+    day: date,
+    subject: str,
+    body: str,
+    round=None,
+    claim: bool = False,
 ) -> EmailMessageRecord | None:
     """Write one e-mail to be sent; None when one for the same reason was already recorded for
-    ``recipient`` on ``day`` (by this process or another one)."""
+    ``recipient`` on ``day`` (by this process or another one). ``claim``: recorded as being
+    sent by the caller, who sends it at once (``deliver(pk, claimed=True)``), so that another run
+    sending what is waiting never takes it in between."""
+    sendable = bool(recipient.email)
     message = EmailMessageRecord(
         recipient=recipient,
         to_address=recipient.email or "",
@@ -79,8 +90,10 @@ def record(
         round=round,
         subject=subject[:200],
         body=body,
-        status=Status.PENDING if recipient.email else Status.UNREACHABLE,
+        status=Status.PENDING if sendable else Status.UNREACHABLE,
     )
+    if claim and sendable:
+        message.status, message.attempts, message.claimed_at = Status.SENDING, 1, timezone.now()
     try:
         with transaction.atomic():
             message.save()
@@ -117,11 +130,13 @@ def _sendable() -> Q:
     )
 
 
-def deliver(message_id: int) -> str:
-    """Send one recorded e-mail if nobody else is sending it; returns its status afterwards."""
-    claimed = EmailMessageRecord.objects.filter(
-        _sendable(), pk=message_id, attempts__lt=MAX_ATTEMPTS
-    ).update(status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now())
+def deliver(message_id: int, *, claimed: bool = False) -> str:
+    """Send one recorded e-mail if nobody else is sending it (``claimed``: the caller recorded
+    it as its own, ``record(claim=True)``); returns its status afterwards."""
+    if not claimed:
+        claimed = EmailMessageRecord.objects.filter(
+            _sendable(), pk=message_id, attempts__lt=MAX_ATTEMPTS
+        ).update(status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now())
     message = EmailMessageRecord.objects.select_related("recipient").get(pk=message_id)
     if not claimed:
         return message.status
@@ -439,13 +454,15 @@ def send_reminders(
                 subject=subject,
                 body=body,
                 round=round_,
+                claim=True,
             )
             if message is None:
                 reminder.outcome = ALREADY
             elif message.status == Status.UNREACHABLE:
                 reminder.outcome = UNREACHABLE
             else:
-                reminder.outcome = SENT if deliver(message.pk) == Status.SENT else FAILED
+                sent = deliver(message.pk, claimed=True) == Status.SENT
+                reminder.outcome = SENT if sent else FAILED
     if not dry_run:
         report.waiting_sent = deliver_waiting()
     return report

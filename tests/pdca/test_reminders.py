@@ -305,3 +305,19 @@ def test_an_e_mail_left_sending_by_a_dead_process_is_sent_later_but_never_twice_
     assert [m.to for m in mailoutbox] == [["kiki@example.jp"]]
     # The one claimed a minute ago may still be on its way: left alone.
     assert EmailMessageRecord.objects.get(recipient=head_a2).status == "sending"
+
+
+@pytest.mark.django_db
+def test_a_reminder_being_sent_is_never_taken_by_another_run_sending_what_waits(mailoutbox, heads):
+    """The interleaving two cron runs can make: one records a reminder, the other sends what
+    is waiting before the first has sent it. The reminder is recorded as being sent by the run
+    that recorded it, so the other leaves it alone and each run reports what it did."""
+    head_a = heads[0]
+    message = mail.record(
+        recipient=head_a, kind=EmailMessageRecord.Kind.REMINDER, reason="reminder:2025",
+        day=date(2026, 5, 24), subject="件名", body="本文", claim=True,
+    )  # fmt: skip
+    assert mail.deliver_waiting() == 0  # the other run
+    assert mailoutbox == []
+    assert mail.deliver(message.pk, claimed=True) == EmailMessageRecord.Status.SENT
+    assert [m.to for m in mailoutbox] == [[head_a.email]]
