@@ -176,6 +176,8 @@ class Kpi(models.Model):
             and self.target_fiscal_year < self.baseline_fiscal_year
         ):
             errors["target_fiscal_year"] = "目標年度は現状値の年度以降にしてください。"
+        if self.successor_id and self.successor_id == self.pk:
+            errors["successor"] = "引き継いだKPIに、このKPI自身は選べません。"
         if self.item_id and self.code and not self.code.startswith(f"{self.item.code}-K"):
             errors["code"] = (
                 f"KPIコードは最初に記載された項目の番号（{self.item.code}-K…）で始めてください。"

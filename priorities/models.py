@@ -1,6 +1,7 @@
 """The plan, its pillars and priority items, and each item's Form ① (様式①) content."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
@@ -160,6 +161,12 @@ class PriorityItem(models.Model):
 
     def get_absolute_url(self):
         return reverse("public:item", kwargs={"code": self.code})
+
+    def clean(self):
+        if self.successor_id and self.successor_id == self.pk:
+            raise ValidationError(
+                {"successor": "引き継いだ重点項目に、この重点項目自身は選べません。"}
+            )
 
     def narrative(self, section: str) -> list[str]:
         """The texts of one 現状 / 目指す姿 / 課題 block, in order (``bullets`` prefetched)."""

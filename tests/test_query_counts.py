@@ -129,7 +129,9 @@ def test_the_staff_item_page_reads_its_own_item_without_the_whole_plans_document
     staff, monkeypatch
 ):
     from pdca import opendata
-    from pdca.views import staff as staff_views
+    from pdca.views import public as _public_views  # noqa: F401  imported before the patch:
+    from pdca.views import staff as staff_views  # a view module first imported under it would
+    # keep the patched build_document for the rest of the process (the next test's front page).
 
     def whole_plan(**kwargs):
         raise AssertionError("the staff item page built the whole plan's document")

@@ -441,3 +441,33 @@ def test_dx_staff_cannot_make_a_head_the_head_of_dx_in_the_admin_either(client, 
     )
     assert response.status_code == 302
     assert head_a in river.members.all()
+
+
+def test_a_revision_cannot_say_a_kpi_or_an_item_was_taken_over_by_itself(dx_staff):
+    """「1-1-K02 は 1-1-K02 に統合」 was accepted, and the KPI page's lineage then pointed to
+    itself."""
+    from pdca.services.revisions import RevisionRefused, revision_create, revision_set
+
+    revision = revision_create(
+        title="統合", reason="統合", effective_fiscal_year=2026, user=dx_staff
+    )
+    kpi = Kpi.objects.get(code="1-1-K02")
+    with pytest.raises(RevisionRefused, match="このKPI自身は選べません"):
+        revision_set(
+            revision=revision,
+            target="kpi",
+            key=kpi.code,
+            values={"lineage": "merged", "successor": kpi},
+            user=dx_staff,
+        )
+    item = PriorityItem.objects.get(code="1-1")
+    with pytest.raises(RevisionRefused, match="この重点項目自身は選べません"):
+        revision_set(
+            revision=revision,
+            target="item",
+            key=item.code,
+            values={"lineage": "merged", "successor": item},
+            user=dx_staff,
+        )
+    revision.refresh_from_db()
+    assert revision.changes == []
