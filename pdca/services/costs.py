@@ -106,15 +106,7 @@ def cost_save(
     record.note = note
     record.is_demo = demo
     record.entered_by = user
-    try:
-        with transaction.atomic():
-            save_recorded(record, user=user, reason=reason)
-    except ValidationError as exc:
-        raise CostRefused(" ".join(exc.messages)) from None
-    except IntegrityError:
-        raise CostRefused(
-            "いま別の人が同じ経費を登録しました。画面を開き直して確認してください。"
-        ) from None
+    _save(record, user=user, reason=reason, taken="同じ経費")
     return record, created
 
 
@@ -162,6 +154,13 @@ def system_year_save(
     record.actions = actions
     record.is_demo = demo
     record.entered_by = user
+    _save(record, user=user, reason=reason, taken="同じ年度の記録")
+    return record, created
+
+
+def _save(record, *, user, reason: str, taken: str) -> None:
+    """Validate and save a cost or a year's Form ② record with its history row; a record that
+    another person created meanwhile (the unique key) is refused, naming ``taken``."""
     try:
         with transaction.atomic():
             save_recorded(record, user=user, reason=reason)
@@ -169,6 +168,5 @@ def system_year_save(
         raise CostRefused(" ".join(exc.messages)) from None
     except IntegrityError:
         raise CostRefused(
-            "いま別の人が同じ年度の記録を登録しました。画面を開き直して確認してください。"
+            f"いま別の人が{taken}を登録しました。画面を開き直して確認してください。"
         ) from None
-    return record, created
