@@ -195,6 +195,19 @@ def finish(*workers):
     return [worker.result for worker in workers]
 
 
+def run_behind(first, second, *, checked, release, locked):
+    """Start ``first``; once it has ``checked``, start ``second`` and see it wait on the lock
+    (``locked`` not reached) until ``first`` is released; both results."""
+    try:
+        first.start()
+        assert checked.wait(WAIT), f"{first.name} never checked"
+        second.start()
+        assert_waits(locked)
+    finally:
+        release.set()
+    return finish(first, second)
+
+
 def _save_k02(kpi, value, user, *, seen):
     return actual_save(
         kpi=kpi,
@@ -453,14 +466,7 @@ def test_an_actual_entered_while_its_kpi_moves_to_an_approved_item_waits_and_is_
         lambda: placements.kpi_placements_save(saved=[placement], user=dx_staff, reason="移動"),
     )
     e = Worker("E", lambda: _save_k02(kpi, 8, dx_staff, seen=None))
-    try:
-        m.start()
-        assert m_checked.wait(WAIT), "M never checked"
-        e.start()
-        assert_waits(e_locked)
-    finally:
-        release_m.set()
-    moved, entered = finish(m, e)
+    moved, entered = run_behind(m, e, checked=m_checked, release=release_m, locked=e_locked)
     assert moved is None, moved
     assert isinstance(entered, ActualsRefused), entered
     assert "2-2 の令和7年度の評価は承認済みのため" in str(entered)
@@ -501,14 +507,7 @@ def test_a_cost_entered_while_its_system_joins_an_approved_item_waits_and_is_ref
             reason="テスト",
         ),
     )
-    try:
-        m.start()
-        assert m_checked.wait(WAIT), "M never checked"
-        c.start()
-        assert_waits(c_locked)
-    finally:
-        release_m.set()
-    moved, entered = finish(m, c)
+    moved, entered = run_behind(m, c, checked=m_checked, release=release_m, locked=c_locked)
     assert moved is None, moved
     assert isinstance(entered, cost_services.CostRefused), entered
     assert "2-1 の令和7年度の評価は承認済みのため" in str(entered)
